@@ -1,0 +1,182 @@
+/**
+ * One way to open the database: postgres.js when a URL is given, else PGlite in a directory
+ * (or in memory, for tests). Both speak PostgreSQL and share one schema and one migrations folder.
+ */
+import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
+import postgres from 'postgres';
+import * as schema from './schema.ts';
+
+export type Schema = typeof schema;
+export type Database = PgDatabase<PgQueryResultHKT, Schema>;
+
+export interface DatabaseHandle {
+	db: Database;
+	kind: 'postgres' | 'pglite';
+	/** Where the data lives, for messages (the URL without its password, or the directory). */
+	location: string;
+	close(): Promise<void>;
+}
+
+export type DatabaseOptions =
+	| { url: string }
+	| { pgliteDir: string }
+	/** An already opened PGlite (tests clone a migrated snapshot into memory). */
+	| { pglite: PGlite };
+
+export const MIGRATIONS_FOLDER = fileURLToPath(new URL('./migrations/', import.meta.url));
+
+/** Thrown when another process already has the embedded database open. */
+export class DatabaseLockedError extends Error {
+	override name = 'DatabaseLockedError';
+}
+
+export async function createDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
+	if ('url' in options) {
+		const client = postgres(options.url, { max: 10, onnotice: () => {} });
+		const location = redactUrl(options.url);
+		try {
+			await client`select 1`;
+		} catch (error) {
+			await client.end({ timeout: 1 });
+			throw new Error(`Cannot connect to PostgreSQL at ${location} (DATABASE_URL): ${errorText(error)}`, {
+				cause: error,
+			});
+		}
+		return {
+			db: drizzlePostgres(client, { schema }) as unknown as Database,
+			kind: 'postgres',
+			location,
+			close: () => client.end({ timeout: 5 }),
+		};
+	}
+	if ('pglite' in options) {
+		const client = options.pglite;
+		return {
+			db: drizzlePglite(client, { schema }) as unknown as Database,
+			kind: 'pglite',
+			location: 'memory',
+			close: () => client.close(),
+		};
+	}
+	const dir = resolve(options.pgliteDir);
+	// PGlite has no lock of its own, and two processes writing one directory corrupt it.
+	const releaseLock = acquireDirectoryLock(dir);
+	let client: PGlite;
+	try {
+		mkdirSync(dir, { recursive: true });
+		client = await PGlite.create({ dataDir: dir });
+	} catch (error) {
+		releaseLock();
+		throw new Error(`Cannot open the embedded database in ${dir} (PGLITE_DIR): ${errorText(error)}`, {
+			cause: error,
+		});
+	}
+	return {
+		db: drizzlePglite(client, { schema }) as unknown as Database,
+		kind: 'pglite',
+		location: dir,
+		async close() {
+			try {
+				await client.close();
+			} finally {
+				releaseLock();
+			}
+		},
+	};
+}
+
+/** Applies the committed migrations in db/migrations; safe to call on every start. */
+export async function migrateDatabase(handle: DatabaseHandle): Promise<void> {
+	const config = { migrationsFolder: MIGRATIONS_FOLDER };
+	if (handle.kind === 'postgres') {
+		await migratePostgres(handle.db as never, config);
+	} else {
+		await migratePglite(handle.db as never, config);
+	}
+}
+
+function acquireDirectoryLock(dir: string): () => void {
+	const lockPath = `${dir}.lock`;
+	mkdirSync(dirname(lockPath), { recursive: true });
+	for (let attempt = 0; attempt < 2; attempt++) {
+		try {
+			const fd = openSync(lockPath, 'wx');
+			writeSync(fd, `${process.pid}\n`);
+			closeSync(fd);
+			let released = false;
+			const release = () => {
+				if (released) return;
+				released = true;
+				process.off('exit', release);
+				try {
+					if (readFileSync(lockPath, 'utf8').trim() === String(process.pid)) unlinkSync(lockPath);
+				} catch {
+					// Already gone: nothing to release.
+				}
+			};
+			process.on('exit', release);
+			return release;
+		} catch (error) {
+			if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+			const holder = Number.parseInt(readFileSafe(lockPath), 10);
+			if (Number.isInteger(holder) && holder > 0 && isProcessAlive(holder)) {
+				const who = holder === process.pid ? 'this process' : `process ${holder}`;
+				throw new DatabaseLockedError(
+					`The embedded database in ${dir} is already open in ${who}. Stop that process (or use it), ` +
+						`or set DATABASE_URL to a PostgreSQL server to run several processes. ` +
+						`If no Trustroom process is running, delete ${lockPath}.`,
+				);
+			}
+			// The holder died without cleaning up: the lock is stale, take it over.
+			try {
+				unlinkSync(lockPath);
+			} catch {
+				// Another process removed it first; the next attempt decides.
+			}
+		}
+	}
+	throw new DatabaseLockedError(`Could not lock ${dir}: another process keeps taking ${lockPath}.`);
+}
+
+function readFileSafe(path: string): string {
+	try {
+		return readFileSync(path, 'utf8');
+	} catch {
+		return '';
+	}
+}
+
+function isProcessAlive(pid: number): boolean {
+	try {
+		process.kill(pid, 0);
+		return true;
+	} catch (error) {
+		return (error as NodeJS.ErrnoException).code === 'EPERM';
+	}
+}
+
+function redactUrl(url: string): string {
+	try {
+		const parsed = new URL(url);
+		if (parsed.password) parsed.password = '***';
+		return parsed.toString();
+	} catch {
+		return '(unparseable URL)';
+	}
+}
+
+function errorText(error: unknown): string {
+	if (error instanceof Error) {
+		const code = (error as NodeJS.ErrnoException).code;
+		return code && !error.message.includes(code) ? `${error.message} (${code})` : error.message;
+	}
+	return String(error);
+}

@@ -1,0 +1,111 @@
+/**
+ * The process environment, parsed once. Every variable Trustroom reads is declared here (the CLI
+ * and the start script run outside Astro, so astro:env cannot be the one source). A bad value
+ * stops the start with a message that names the variable and says what to set.
+ */
+import { z } from 'astro/zod';
+
+export interface Config {
+	/** postgres:// URL; null means the embedded PGlite database. */
+	databaseUrl: string | null;
+	/** Directory of the embedded database (ignored when databaseUrl is set). */
+	pgliteDir: string;
+	host: string;
+	port: number;
+	/** Public origin used in links, emails and watermarks, without a trailing slash. */
+	siteUrl: string;
+	/** Without it, email goes to the local outbox folder instead of Resend. */
+	resendApiKey: string | null;
+	resendBaseUrl: string;
+	emailFrom: string;
+	outboxDir: string;
+}
+
+export class ConfigError extends Error {
+	override name = 'ConfigError';
+	readonly variable: string;
+	constructor(variable: string, message: string) {
+		super(`${variable}: ${message}`);
+		this.variable = variable;
+	}
+}
+
+const HEADER_UNSAFE = /[\r\n]/;
+
+const optional = (value: string | undefined) => (value === undefined || value.trim() === '' ? undefined : value.trim());
+
+const variables = {
+	DATABASE_URL: z
+		.string()
+		.refine((value) => isUrlWithProtocol(value, ['postgres:', 'postgresql:']), {
+			message:
+				'must be a PostgreSQL URL such as postgres://user:password@host:5432/dbname (unset it to use the embedded database)',
+		})
+		.optional(),
+	PGLITE_DIR: z.string().default('.data/pglite'),
+	HOST: z
+		.string()
+		.regex(/^[A-Za-z0-9.:[\]-]+$/, { message: 'must be a host name or IP address, such as localhost or 0.0.0.0' })
+		.default('localhost'),
+	PORT: z
+		.string()
+		.regex(/^\d+$/, { message: 'must be a whole number between 1 and 65535, such as 4321' })
+		.transform(Number)
+		.refine((port) => port >= 1 && port <= 65535, { message: 'must be between 1 and 65535' })
+		.default(4321),
+	SITE_URL: z
+		.string()
+		.refine((value) => isUrlWithProtocol(value, ['http:', 'https:']), {
+			message: 'must be the public http(s) address of this trust center, such as https://trust.example.com',
+		})
+		.optional(),
+	RESEND_API_KEY: z.string().optional(),
+	RESEND_BASE_URL: z
+		.string()
+		.refine((value) => isUrlWithProtocol(value, ['http:', 'https:']), {
+			message: 'must be an http(s) URL such as https://api.resend.com',
+		})
+		.default('https://api.resend.com'),
+	EMAIL_FROM: z
+		.string()
+		.refine((value) => !HEADER_UNSAFE.test(value), { message: 'must be one line' })
+		.refine((value) => /^(?:[^<>]*<[^\s@<>]+@[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+)$/.test(value), {
+			message: 'must be an address such as "Acme Trust <trust@acme.com>" or trust@acme.com',
+		})
+		.default('Trustroom <trust@localhost>'),
+	OUTBOX_DIR: z.string().default('.data/outbox'),
+};
+
+/** Reads the environment; throws ConfigError naming the first bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+	const read = <K extends keyof typeof variables>(name: K): z.output<(typeof variables)[K]> => {
+		const result = variables[name].safeParse(optional(env[name]));
+		if (!result.success) {
+			throw new ConfigError(name, `${result.error.issues[0]?.message ?? 'is invalid'} (got "${env[name]}")`);
+		}
+		return result.data as z.output<(typeof variables)[K]>;
+	};
+	const host = read('HOST');
+	const port = read('PORT');
+	const siteHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+	return {
+		databaseUrl: read('DATABASE_URL') ?? null,
+		pgliteDir: read('PGLITE_DIR'),
+		host,
+		port,
+		siteUrl: (read('SITE_URL') ?? `http://${siteHost}:${port}`).replace(/\/+$/, ''),
+		resendApiKey: read('RESEND_API_KEY') ?? null,
+		resendBaseUrl: read('RESEND_BASE_URL').replace(/\/+$/, ''),
+		emailFrom: read('EMAIL_FROM'),
+		outboxDir: read('OUTBOX_DIR'),
+	};
+}
+
+function isUrlWithProtocol(value: string, protocols: string[]): boolean {
+	try {
+		const url = new URL(value);
+		return protocols.includes(url.protocol) && url.hostname !== '';
+	} catch {
+		return false;
+	}
+}
