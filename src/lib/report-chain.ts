@@ -93,3 +93,22 @@ function monthsBetween(from: string, to: string): number {
 	const [ty, tm] = to.split('-').map(Number) as [number, number];
 	return Math.max(0, (ty - fy) * 12 + (tm - fm));
 }
+
+const KIND_ORDER: Report['kind'][] = ['soc2-type2', 'soc2-type1', 'bridge-letter', 'iso27001', 'pentest'];
+
+/**
+ * The order a reviewer reads documents in: SOC 2 reports and bridge letters newest first, then
+ * certificates and pen tests; within a kind, the latest period first.
+ */
+export function orderReports<R extends Report>(reports: readonly R[]): R[] {
+	const rank = (r: Report) => (isSoc2(r) || r.kind === 'bridge-letter' ? 0 : 1);
+	const chainEnd = (r: Report) => (r.kind === 'bridge-letter' ? (reports.find((x) => x.slug === r.extends)?.period.end ?? r.period.end) : r.period.end);
+	return [...reports].sort(
+		(a, b) =>
+			rank(a) - rank(b) ||
+			chainEnd(b).localeCompare(chainEnd(a)) ||
+			KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) ||
+			b.period.end.localeCompare(a.period.end) ||
+			a.slug.localeCompare(b.slug),
+	);
+}

@@ -50,6 +50,8 @@ export const companySchema = z.strictObject({
 	/** Where this trust center is published (used in security.txt's Canonical). */
 	trustCenterUrl: httpUrl.optional(),
 	preferredLanguages: z.array(z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]+)*$/)).min(1).default(['en']),
+	/** Marks the shipped example content: the page says so, and `npm start` seeds demo PDFs for it. */
+	demo: z.boolean().default(false),
 	/** The security lead a reviewer can name, if the company wants to. */
 	securityLead: z.strictObject({ name: text(120), title: text(120) }).optional(),
 });

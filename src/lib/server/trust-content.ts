@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'astro/zod';
+import { orderReports } from '../report-chain.ts';
 import {
 	companySchema,
 	controlCategoriesSchema,
@@ -198,7 +199,7 @@ export function readTrustContent(contentDir: string, rootDir = process.cwd()): T
 	}
 	return {
 		company,
-		reports: reports.sort((a, b) => b.period.end.localeCompare(a.period.end) || a.slug.localeCompare(b.slug)),
+		reports: orderReports(reports),
 		criteria,
 		scope,
 		controls,

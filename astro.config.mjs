@@ -1,0 +1,18 @@
+// @ts-check
+import node from '@astrojs/node';
+import { defineConfig } from 'astro/config';
+
+// Environment variables are parsed in src/lib/server/config.ts (one schema, named errors), because
+// the CLI and the start script read them outside Astro too. See the README's configuration table.
+export default defineConfig({
+	// Static by default: the public page is prerendered to dist/client and can sit on a CDN.
+	// Routes that need a request opt out with `export const prerender = false`.
+	output: 'static',
+	adapter: node({ mode: 'standalone' }),
+	// Same-origin check on form posts (CSRF defence for every on-demand route that takes a POST).
+	security: { checkOrigin: true },
+	// One request for the page: its CSS is small, so inline it.
+	build: { inlineStylesheets: 'always' },
+	server: { host: process.env.HOST ?? 'localhost', port: Number(process.env.PORT) || 4321 },
+	devToolbar: { enabled: false },
+});

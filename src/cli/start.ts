@@ -1,0 +1,123 @@
+/**
+ * `npm start`: check the configuration, open and migrate the database, seed the demo on an empty
+ * one, build the site if it is missing or out of date, then serve it.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createDatabase, migrateDatabase, type DatabaseHandle } from '../../db/client.ts';
+import { loadConfig } from '../lib/server/config.ts';
+import { setDatabaseHandle } from '../lib/server/database.ts';
+import { countDocumentVersions, syncContent } from '../lib/server/documents.ts';
+import { securityHeaders } from '../lib/server/http-headers.ts';
+import { seedDemo } from '../lib/server/seed.ts';
+import { readTrustContent } from '../lib/server/trust-content.ts';
+import { todayUtc } from '../lib/dates.ts';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const ENTRY = join(ROOT, 'dist/server/entry.mjs');
+
+export async function start(): Promise<void> {
+	const startedAt = performance.now();
+	const config = loadConfig();
+	process.chdir(ROOT);
+	const content = readTrustContent(join(ROOT, 'src/content'), ROOT);
+
+	const handle = await createDatabase(config.databaseUrl ? { url: config.databaseUrl } : { pgliteDir: config.pgliteDir });
+	let served = false;
+	try {
+		setDatabaseHandle(handle);
+		await migrateDatabase(handle);
+		await syncContent(handle.db, content);
+		if (content.company.demo && (await countDocumentVersions(handle.db)) === 0) {
+			const seeded = await seedDemo(handle.db, content);
+			console.log(`Seeded the demo: ${seeded.created.map((d) => `${d.slug} (${d.pages} pages)`).join(', ')}.`);
+		}
+		ensureBuild();
+		await serve(handle, config, startedAt);
+		served = true;
+	} finally {
+		if (!served) await handle.close();
+	}
+}
+
+/** Builds the site when dist/ is missing, older than a source file, or from an earlier day. */
+export function ensureBuild(root = ROOT): void {
+	const entry = join(root, 'dist/server/entry.mjs');
+	const reason = buildReason(root, entry);
+	if (!reason) return;
+	console.log(`Building the site (${reason})…`);
+	const astro = join(root, 'node_modules/astro/bin/astro.mjs');
+	const result = spawnSync(process.execPath, [astro, 'build', '--silent'], {
+		cwd: root,
+		stdio: 'inherit',
+		env: { ...process.env, ASTRO_TELEMETRY_DISABLED: '1' },
+	});
+	if (result.status !== 0) throw new Error('the site build failed; the messages above say what to fix');
+}
+
+function buildReason(root: string, entry: string): string | null {
+	if (!existsSync(entry)) return 'no build yet';
+	const built = statSync(entry).mtimeMs;
+	// The page states the report status as of its build date, so a build from an earlier day is redone.
+	if (new Date(built).toISOString().slice(0, 10) !== todayUtc()) return 'the build is from an earlier day';
+	const sources = ['src', 'public', 'astro.config.mjs', 'package.json'].map((p) => join(root, p));
+	const changed = sources.find((path) => newestMtime(path) > built);
+	return changed ? `${changed.slice(root.length)} changed` : null;
+}
+
+function newestMtime(path: string): number {
+	if (!existsSync(path)) return 0;
+	const stat = statSync(path);
+	if (!stat.isDirectory()) return stat.mtimeMs;
+	let newest = stat.mtimeMs;
+	for (const name of readdirSync(path)) newest = Math.max(newest, newestMtime(join(path, name)));
+	return newest;
+}
+
+async function serve(handle: DatabaseHandle, config: ReturnType<typeof loadConfig>, startedAt: number): Promise<void> {
+	process.env.ASTRO_NODE_AUTOSTART = 'disabled';
+	const app = (await import(pathToFileURL(ENTRY).href)) as {
+		handler: (req: IncomingMessage, res: ServerResponse) => void;
+	};
+	const headers = securityHeaders(config.siteUrl);
+	const server = createServer((req, res) => {
+		for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+		app.handler(req, res);
+	});
+	await new Promise<void>((resolve, reject) => {
+		server.once('error', (error: NodeJS.ErrnoException) => {
+			reject(
+				error.code === 'EADDRINUSE'
+					? new Error(`PORT ${config.port} on ${config.host} is already in use; stop the other server or set PORT to another port`)
+					: error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND'
+						? new Error(`HOST "${config.host}" is not an address of this machine; use localhost or 0.0.0.0`)
+						: error,
+			);
+		});
+		server.listen(config.port, config.host, resolve);
+	});
+	const local = `http://${config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host}:${config.port}`;
+	console.log(
+		[
+			'',
+			`  Trustroom is serving ${local}  (ready in ${((performance.now() - startedAt) / 1000).toFixed(1)} s)`,
+			`  Public address: ${config.siteUrl}`,
+			`  Database: ${handle.kind === 'pglite' ? `embedded PGlite in ${handle.location}` : `PostgreSQL at ${handle.location}`}`,
+			'  Staff: create an account with',
+			'    npx trustroom users create --email you@example.com --name "Your Name" --role admin',
+			'  (stop this server first when using the embedded database: it allows one process at a time)',
+			'',
+		].join('\n'),
+	);
+	const stop = (signal: string) => {
+		console.log(`\n${signal}: stopping…`);
+		server.close();
+		server.closeAllConnections();
+		void handle.close().finally(() => process.exit(0));
+	};
+	process.once('SIGINT', () => stop('SIGINT'));
+	process.once('SIGTERM', () => stop('SIGTERM'));
+}

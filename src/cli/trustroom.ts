@@ -1,0 +1,218 @@
+/**
+ * The `trustroom` command. Each failure is one clear line on stderr and a non-zero exit
+ * (1: the command failed, 2: the command line was wrong); set DEBUG=trustroom for stack traces.
+ */
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { createDatabase, migrateDatabase, type DatabaseHandle } from '../../db/client.ts';
+import { verifyAuditChain } from '../lib/server/audit.ts';
+import { loadConfig } from '../lib/server/config.ts';
+import { createDocumentVersion, preflightPdf, syncContent } from '../lib/server/documents.ts';
+import { seedDemo } from '../lib/server/seed.ts';
+import { readTrustContent } from '../lib/server/trust-content.ts';
+import { createUser } from '../lib/server/users.ts';
+import { listDocuments } from '../lib/server/documents.ts';
+
+export class UsageError extends Error {
+	override name = 'UsageError';
+}
+
+const HELP = `trustroom: run and manage a Trustroom trust center
+
+Usage: trustroom <command> [options]
+
+Commands:
+  start                              migrate, seed the demo on an empty database, build if needed, serve
+  db migrate                         apply the database migrations in db/migrations
+  seed --demo                        store demo PDFs for every report in src/content that has none
+  documents list                     list documents and their current versions
+  documents upload --slug <slug> --file <pdf>
+                                     store a new version of a document (the old one is superseded)
+  users create --email <email> --name <name> --role admin|sales
+                                     create a staff user; prints a generated password once
+  audit verify                       check the audit log's hash chain
+
+The database is PostgreSQL when DATABASE_URL is set, else the embedded one in PGLITE_DIR
+(default .data/pglite). Run "trustroom <command> --help" for a command's options.`;
+
+interface Command {
+	usage: string;
+	options: NonNullable<ParseArgsConfig['options']>;
+	run(values: Record<string, string | boolean | undefined>): Promise<void>;
+}
+
+const commands: Record<string, Command> = {
+	start: {
+		usage: 'trustroom start',
+		options: {},
+		async run() {
+			const { start } = await import('./start.ts');
+			await start();
+		},
+	},
+	'db migrate': {
+		usage: 'trustroom db migrate',
+		options: {},
+		run: () =>
+			withDatabase(async (handle) => {
+				await migrateDatabase(handle);
+				console.log(`Migrations applied (${handle.kind}: ${handle.location}).`);
+			}),
+	},
+	'seed': {
+		usage: 'trustroom seed --demo',
+		options: { demo: { type: 'boolean' } },
+		async run(values) {
+			if (!values.demo) throw new UsageError('seed needs --demo (it stores the demo PDFs for the reports in src/content)');
+			const content = readTrustContent('src/content');
+			await withDatabase(async (handle) => {
+				await migrateDatabase(handle);
+				const result = await seedDemo(handle.db, content, 'cli');
+				for (const doc of result.created) {
+					console.log(`Stored ${doc.slug}: ${doc.pages} pages, ${formatKb(doc.bytes)}`);
+				}
+				for (const slug of result.kept) console.log(`Kept ${slug}: it already has a version`);
+			});
+		},
+	},
+	'documents list': {
+		usage: 'trustroom documents list',
+		options: {},
+		run: () =>
+			withDatabase(async (handle) => {
+				await migrateDatabase(handle);
+				await syncContent(handle.db, readTrustContent('src/content'));
+				const rows = await listDocuments(handle.db);
+				for (const row of rows) {
+					const version = row.versionId
+						? `v${row.versionId}, ${row.pages} pages, ${formatKb(row.byteLength ?? 0)}, sha256 ${row.sha256?.slice(0, 12)}…`
+						: 'no version uploaded';
+					console.log(`${row.slug.padEnd(28)} ${row.accessLevel.padEnd(9)} ${version}`);
+				}
+			}),
+	},
+	'documents upload': {
+		usage: 'trustroom documents upload --slug <slug> --file <pdf>',
+		options: { slug: { type: 'string' }, file: { type: 'string' } },
+		async run(values) {
+			const slug = required(values, 'slug', 'the report id, which is its file name in src/content/reports');
+			const file = required(values, 'file', 'the PDF to upload');
+			const content = readTrustContent('src/content');
+			const report = content.reports.find((r) => r.slug === slug);
+			if (!report) {
+				throw new Error(`no report "${slug}" in src/content/reports; known: ${content.reports.map((r) => r.slug).join(', ')}`);
+			}
+			let bytes: Uint8Array;
+			try {
+				bytes = new Uint8Array(await readFile(file));
+			} catch (error) {
+				throw new Error(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String(error)}`);
+			}
+			const check = await preflightPdf(bytes);
+			if (!check.ok) throw new Error(`${file} was refused: ${check.reason}`);
+			for (const warning of check.warnings) console.warn(`Warning: ${warning}`);
+			await withDatabase(async (handle) => {
+				await migrateDatabase(handle);
+				await syncContent(handle.db, content);
+				const version = await createDocumentVersion(handle.db, {
+					slug,
+					bytes,
+					filename: basename(file),
+					pages: check.pages,
+					period: report.period,
+					actor: 'cli',
+				});
+				console.log(`Stored ${slug} version ${version.id}: ${check.pages} pages, ${formatKb(bytes.byteLength)}, sha256 ${version.sha256}`);
+			});
+		},
+	},
+	'users create': {
+		usage: 'trustroom users create --email <email> --name <name> --role admin|sales',
+		options: { email: { type: 'string' }, name: { type: 'string' }, role: { type: 'string' } },
+		async run(values) {
+			const email = required(values, 'email', "the person's work email");
+			const name = required(values, 'name', 'their full name');
+			const role = required(values, 'role', 'admin or sales');
+			await withDatabase(async (handle) => {
+				await migrateDatabase(handle);
+				const result = await createUser(handle.db, { email, name, role }, 'cli');
+				if (!result.ok) {
+					const reasons = {
+						email_taken: `a user with the email ${email} already exists`,
+						invalid_email: `"${email}" is not an email address`,
+						invalid_name: '--name must be 1 to 120 printable characters',
+						invalid_role: `--role must be admin or sales, not "${role}"`,
+					};
+					throw new Error(reasons[result.reason]);
+				}
+				console.log(`Created ${result.user.role} ${result.user.name} <${result.user.email}>.`);
+				console.log(`Password (shown once, store it in a password manager): ${result.password}`);
+			});
+		},
+	},
+	'audit verify': {
+		usage: 'trustroom audit verify',
+		options: {},
+		run: () =>
+			withDatabase(async (handle) => {
+				await migrateDatabase(handle);
+				const result = await verifyAuditChain(handle.db);
+				if (!result.ok) {
+					throw new Error(`the audit log is broken at event ${result.brokenAt} of ${result.count}: ${result.reason}`);
+				}
+				console.log(`Audit log intact: ${result.count} events, head ${result.headHash.slice(0, 16)}…`);
+			}),
+	},
+};
+
+function required(values: Record<string, unknown>, name: string, what: string): string {
+	const value = values[name];
+	if (typeof value !== 'string' || value.trim() === '') throw new UsageError(`--${name} is required: ${what}`);
+	return value;
+}
+
+async function withDatabase(work: (handle: DatabaseHandle) => Promise<void>): Promise<void> {
+	const config = loadConfig();
+	const handle = await createDatabase(config.databaseUrl ? { url: config.databaseUrl } : { pgliteDir: config.pgliteDir });
+	try {
+		await work(handle);
+	} finally {
+		await handle.close();
+	}
+}
+
+function formatKb(bytes: number): string {
+	return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${Math.ceil(bytes / 1024)} KB`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+	const words = argv.filter((a) => !a.startsWith('-'));
+	if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+		console.log(HELP);
+		return 0;
+	}
+	const name = [`${words[0]} ${words[1]}`, words[0]].find((key) => key && key in commands);
+	const command = name ? commands[name] : undefined;
+	if (!name || !command) {
+		console.error(`trustroom: unknown command "${words.slice(0, 2).join(' ')}". Run "trustroom --help" for the list.`);
+		return 2;
+	}
+	const rest = argv.slice(argv.indexOf(words[0]!) + name.split(' ').length);
+	try {
+		if (rest.includes('--help') || rest.includes('-h')) {
+			console.log(`Usage: ${command.usage}`);
+			return 0;
+		}
+		const { values, positionals } = parseArgs({ args: rest, options: command.options, strict: true, allowPositionals: true });
+		if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}". Usage: ${command.usage}`);
+		await command.run(values as Record<string, string | boolean | undefined>);
+		return 0;
+	} catch (error) {
+		if (process.env.DEBUG?.includes('trustroom')) console.error(error);
+		const usage = error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+		const message = error instanceof Error ? error.message : String(error);
+		console.error(`trustroom: ${message}${usage && !message.includes('Usage:') ? `\nUsage: ${command.usage}` : ''}`);
+		return usage ? 2 : 1;
+	}
+}
