@@ -3,6 +3,7 @@
  * the CLI and tests), which fails the build naming the file and the field; the schemas below are
  * the same zod schemas, so Astro types and re-checks each entry.
  */
+import { fileURLToPath } from 'node:url';
 import { defineCollection } from 'astro:content';
 import { z } from 'astro/zod';
 import { readTrustContent } from './lib/server/trust-content.ts';
@@ -19,7 +20,11 @@ import {
 } from './lib/trust-content.ts';
 
 let cached: TrustContent | undefined;
-const content = () => (cached ??= readTrustContent('src/content'));
+const content = () =>
+	(cached ??= readTrustContent(
+		fileURLToPath(new URL('./content/', import.meta.url)),
+		fileURLToPath(new URL('../', import.meta.url)),
+	));
 
 /** Loader entries carry `id` (and reports their slug and body) next to the validated fields. */
 const entry = <S extends z.ZodType, E extends z.ZodRawShape = {}>(schema: S, extra: E = {} as E) => {

@@ -2,11 +2,9 @@
  * `npm start`: check the configuration, open and migrate the database, seed the demo on an empty
  * one, build the site if it is missing or out of date, then serve it.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { createDatabase, migrateDatabase, type DatabaseHandle } from '../../db/client.ts';
 import { loadConfig } from '../lib/server/config.ts';
 import { setDatabaseHandle } from '../lib/server/database.ts';
@@ -14,9 +12,9 @@ import { countDocumentVersions, syncContent } from '../lib/server/documents.ts';
 import { securityHeaders } from '../lib/server/http-headers.ts';
 import { seedDemo } from '../lib/server/seed.ts';
 import { readTrustContent } from '../lib/server/trust-content.ts';
-import { todayUtc } from '../lib/dates.ts';
+import { ensureBuild, ROOT } from './build.ts';
 
-export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
 const ENTRY = join(ROOT, 'dist/server/entry.mjs');
 
 export async function start(): Promise<void> {
@@ -41,40 +39,6 @@ export async function start(): Promise<void> {
 	} finally {
 		if (!served) await handle.close();
 	}
-}
-
-/** Builds the site when dist/ is missing, older than a source file, or from an earlier day. */
-export function ensureBuild(root = ROOT): void {
-	const entry = join(root, 'dist/server/entry.mjs');
-	const reason = buildReason(root, entry);
-	if (!reason) return;
-	console.log(`Building the site (${reason})…`);
-	const astro = join(root, 'node_modules/astro/bin/astro.mjs');
-	const result = spawnSync(process.execPath, [astro, 'build', '--silent'], {
-		cwd: root,
-		stdio: 'inherit',
-		env: { ...process.env, ASTRO_TELEMETRY_DISABLED: '1' },
-	});
-	if (result.status !== 0) throw new Error('the site build failed; the messages above say what to fix');
-}
-
-function buildReason(root: string, entry: string): string | null {
-	if (!existsSync(entry)) return 'no build yet';
-	const built = statSync(entry).mtimeMs;
-	// The page states the report status as of its build date, so a build from an earlier day is redone.
-	if (new Date(built).toISOString().slice(0, 10) !== todayUtc()) return 'the build is from an earlier day';
-	const sources = ['src', 'public', 'astro.config.mjs', 'package.json'].map((p) => join(root, p));
-	const changed = sources.find((path) => newestMtime(path) > built);
-	return changed ? `${changed.slice(root.length)} changed` : null;
-}
-
-function newestMtime(path: string): number {
-	if (!existsSync(path)) return 0;
-	const stat = statSync(path);
-	if (!stat.isDirectory()) return stat.mtimeMs;
-	let newest = stat.mtimeMs;
-	for (const name of readdirSync(path)) newest = Math.max(newest, newestMtime(join(path, name)));
-	return newest;
 }
 
 async function serve(handle: DatabaseHandle, config: ReturnType<typeof loadConfig>, startedAt: number): Promise<void> {

@@ -111,7 +111,9 @@ export function readTrustContent(contentDir: string, rootDir = process.cwd()): T
 
 	const reports: Report[] = [];
 	const reportFiles = new Map<string, string>();
+	const allReportSlugs = new Set<string>();
 	for (const { path, slug } of markdownFiles('reports')) {
+		allReportSlugs.add(slug);
 		if (!/^[a-z0-9]+(?:-[a-z0-9]+)*$/.test(slug)) {
 			problems.push({ file: show(path), field: '', message: 'file name must be lower-case letters, digits and dashes' });
 			continue;
@@ -145,7 +147,9 @@ export function readTrustContent(contentDir: string, rootDir = process.cwd()): T
 		const file = reportFiles.get(report.slug) ?? report.slug;
 		if (report.kind === 'bridge-letter' && report.extends) {
 			const base = bySlug.get(report.extends);
-			if (!base) {
+			if (!base && allReportSlugs.has(report.extends)) {
+				// That report has problems of its own, reported above.
+			} else if (!base) {
 				problems.push({ file, field: 'extends', message: `no report named "${report.extends}" in src/content/reports` });
 			} else if (base.kind !== 'soc2-type1' && base.kind !== 'soc2-type2') {
 				problems.push({ file, field: 'extends', message: `"${report.extends}" is not a SOC 2 report` });

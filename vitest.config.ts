@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+	test: {
+		include: ['tests/**/*.test.ts'],
+		globalSetup: ['tests/global-setup.ts'],
+		// Route and CLI tests start real processes and databases: give them room on a 2-core machine.
+		testTimeout: 60_000,
+		hookTimeout: 120_000,
+		pool: 'forks',
+		maxWorkers: 2,
+	},
+});
