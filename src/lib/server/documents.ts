@@ -30,27 +30,39 @@ export async function preflightPdf(
 	}
 	const head = new TextDecoder('latin1').decode(bytes.subarray(0, 1024));
 	if (!head.includes('%PDF-')) return { ok: false, reason: 'this is not a PDF (no %PDF- header); export the report as PDF' };
+	const encrypted = {
+		ok: false,
+		reason: 'the PDF is encrypted (even an empty password counts); save an unprotected copy and upload that',
+	} as const;
+	// pdf-lib "loads" many encrypted files and later writes unreadable copies: look for the
+	// trailer's /Encrypt entry first.
+	if (latin1(bytes).includes('/Encrypt')) return encrypted;
 	let pdf: PDFDocument;
+	const parserWarnings: string[] = [];
+	const warn = console.warn;
+	// pdf-lib reports recoverable damage on the console; keep it out of the CLI's output.
+	console.warn = (...args: unknown[]) => void parserWarnings.push(args.map(String).join(' '));
 	try {
 		pdf = await PDFDocument.load(bytes, { updateMetadata: false });
 	} catch (error) {
-		const name = error instanceof Error ? error.constructor.name : '';
-		if (name === 'EncryptedPDFError' || /encrypted/i.test(String(error))) {
-			return {
-				ok: false,
-				reason: 'the PDF is encrypted (even an empty password counts); save an unprotected copy and upload that',
-			};
-		}
+		if (error instanceof Error && error.constructor.name === 'EncryptedPDFError') return encrypted;
 		return { ok: false, reason: `the PDF is damaged and cannot be read (${firstLine(error)}); export it again` };
+	} finally {
+		console.warn = warn;
 	}
-	if (pdf.isEncrypted) {
-		return { ok: false, reason: 'the PDF is encrypted (even an empty password counts); save an unprotected copy and upload that' };
+	if (pdf.isEncrypted) return encrypted;
+	if (parserWarnings.length > 0) {
+		// Objects pdf-lib skipped would be missing from every stamped copy.
+		return {
+			ok: false,
+			reason: `the PDF is damaged: ${parserWarnings.length} part(s) could not be read (${parserWarnings[0]?.slice(0, 120)}); export it again`,
+		};
 	}
 	const pages = pdf.getPageCount();
 	if (pages === 0) return { ok: false, reason: 'the PDF has no pages' };
 	if (pages > maxPages) return { ok: false, reason: `the PDF has ${pages} pages, over the ${maxPages}-page limit` };
 	const warnings: string[] = [];
-	if (head.length > 0 && new TextDecoder('latin1').decode(bytes).includes('/ByteRange')) {
+	if (latin1(bytes).includes('/ByteRange')) {
 		warnings.push('the PDF is digitally signed; stamping each copy will invalidate the signature');
 	}
 	return { ok: true, pages, warnings };
@@ -165,6 +177,10 @@ function bumpVersion(version: string): string {
 	const parts = version.split('.').map(Number);
 	parts[parts.length - 1] = (parts[parts.length - 1] ?? 0) + 1;
 	return parts.join('.');
+}
+
+function latin1(bytes: Uint8Array): string {
+	return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
 }
 
 function formatBytes(bytes: number): string {
