@@ -46,9 +46,12 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
 			await client`select 1`;
 		} catch (error) {
 			await client.end({ timeout: 1 });
-			throw new Error(`Cannot connect to PostgreSQL at ${location} (DATABASE_URL): ${errorText(error)}`, {
-				cause: error,
-			});
+			throw new Error(
+				`Cannot connect to PostgreSQL at ${location} (DATABASE_URL): ${errorText(error)}`,
+				{
+					cause: error,
+				},
+			);
 		}
 		return {
 			db: drizzlePostgres(client, { schema }) as unknown as Database,
@@ -75,9 +78,12 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
 		client = await PGlite.create({ dataDir: dir });
 	} catch (error) {
 		releaseLock();
-		throw new Error(`Cannot open the embedded database in ${dir} (PGLITE_DIR): ${errorText(error)}`, {
-			cause: error,
-		});
+		throw new Error(
+			`Cannot open the embedded database in ${dir} (PGLITE_DIR): ${errorText(error)}`,
+			{
+				cause: error,
+			},
+		);
 	}
 	return {
 		db: drizzlePglite(client, { schema }) as unknown as Database,

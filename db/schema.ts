@@ -112,7 +112,10 @@ export const accessRequestsTable = pgTable(
 		createdAt: createdAt(),
 		updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 	},
-	(t) => [index('access_requests_requester_idx').on(t.requesterId), index('access_requests_state_idx').on(t.state)],
+	(t) => [
+		index('access_requests_requester_idx').on(t.requesterId),
+		index('access_requests_state_idx').on(t.state),
+	],
 );
 
 /** Magic links and other single-use grants: only the hash is kept. */
@@ -122,7 +125,9 @@ export const oneTimeTokensTable = pgTable(
 		id: serial('id').primaryKey(),
 		tokenHash: bytea('token_hash').notNull(),
 		purpose: text('purpose').notNull(),
-		requestId: integer('request_id').references(() => accessRequestsTable.id, { onDelete: 'cascade' }),
+		requestId: integer('request_id').references(() => accessRequestsTable.id, {
+			onDelete: 'cascade',
+		}),
 		expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
 		usedAt: timestamp('used_at', { withTimezone: true }),
 		createdAt: createdAt(),
@@ -278,13 +283,18 @@ export const downloadsTable = pgTable(
 		requesterId: integer('requester_id')
 			.notNull()
 			.references(() => requestersTable.id),
-		status: text('status', { enum: ['started', 'served', 'failed'] }).notNull().default('started'),
+		status: text('status', { enum: ['started', 'served', 'failed'] })
+			.notNull()
+			.default('started'),
 		ip: inet('ip'),
 		userAgent: text('user_agent'),
 		outputSha256: text('output_sha256'),
 		createdAt: createdAt(),
 	},
-	(t) => [uniqueIndex('downloads_copy_id_idx').on(t.copyId), index('downloads_grant_idx').on(t.grantId)],
+	(t) => [
+		uniqueIndex('downloads_copy_id_idx').on(t.copyId),
+		index('downloads_grant_idx').on(t.grantId),
+	],
 );
 
 /** Append-only, hash-chained: each row's hash covers the previous row's hash. */
@@ -294,7 +304,10 @@ export const auditEventsTable = pgTable('audit_events', {
 	type: text('type').notNull(),
 	actor: text('actor').notNull(),
 	subject: text('subject'),
-	data: jsonb('data').$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
+	data: jsonb('data')
+		.$type<Record<string, unknown>>()
+		.notNull()
+		.default(sql`'{}'::jsonb`),
 	prevHash: text('prev_hash').notNull(),
 	hash: text('hash').notNull(),
 });

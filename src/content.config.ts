@@ -27,7 +27,10 @@ const content = () =>
 	));
 
 /** Loader entries carry `id` (and reports their slug and body) next to the validated fields. */
-const entry = <S extends z.ZodType, E extends z.ZodRawShape = {}>(schema: S, extra: E = {} as E) => {
+const entry = <S extends z.ZodType, E extends z.ZodRawShape = {}>(
+	schema: S,
+	extra: E = {} as E,
+) => {
 	const added = schema instanceof z.ZodObject && 'id' in schema.shape ? [] : ['id'];
 	return z
 		.preprocess((value) => {

@@ -19,7 +19,14 @@ describe('trustroom without a database', () => {
 	it('prints help listing every command', async () => {
 		const result = await runCli(['--help'], {});
 		expect(result.code).toBe(0);
-		for (const command of ['db migrate', 'seed --demo', 'documents upload --slug <slug> --file <pdf>', 'users create', 'audit verify', 'start']) {
+		for (const command of [
+			'db migrate',
+			'seed --demo',
+			'documents upload --slug <slug> --file <pdf>',
+			'users create',
+			'audit verify',
+			'start',
+		]) {
 			expect(result.stdout).toContain(command);
 		}
 	});
@@ -27,7 +34,9 @@ describe('trustroom without a database', () => {
 	it('rejects an unknown command with one line and exit code 2', async () => {
 		const result = await runCli(['frobnicate'], {});
 		expect(result.code).toBe(2);
-		expect(result.stderr.trim()).toBe('trustroom: unknown command "frobnicate". Run "trustroom --help" for the list.');
+		expect(result.stderr.trim()).toBe(
+			'trustroom: unknown command "frobnicate". Run "trustroom --help" for the list.',
+		);
 	});
 
 	it('rejects an unknown option and shows the usage', async () => {
@@ -40,7 +49,10 @@ describe('trustroom without a database', () => {
 
 	it.each([
 		[{ DATABASE_URL: 'localhost/trust' }, /^trustroom: DATABASE_URL: must be a PostgreSQL URL/],
-		[{ DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' }, /^trustroom: Cannot connect to PostgreSQL at .* \(DATABASE_URL\): .*ECONNREFUSED/],
+		[
+			{ DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' },
+			/^trustroom: Cannot connect to PostgreSQL at .* \(DATABASE_URL\): .*ECONNREFUSED/,
+		],
 	])('names the bad variable in %j', async (env, message) => {
 		const result = await runCli(['db', 'migrate'], env);
 		expect(result.code).toBe(1);
@@ -72,14 +84,31 @@ describe.each(databases())('trustroom on %s', (backend) => {
 	});
 
 	it('creates a staff user and prints the password once', async () => {
-		const result = await runCli(['users', 'create', '--email', 'Ada@Kestrel-Analytics.example', '--name', 'Ada Lovelace', '--role', 'admin'], env);
+		const result = await runCli(
+			[
+				'users',
+				'create',
+				'--email',
+				'Ada@Kestrel-Analytics.example',
+				'--name',
+				'Ada Lovelace',
+				'--role',
+				'admin',
+			],
+			env,
+		);
 		expect(result.code).toBe(0);
 		expect(result.stdout).toContain('Created admin Ada Lovelace <ada@kestrel-analytics.example>.');
 		const password = /Password \(shown once.*\): (\S+)/.exec(result.stdout)?.[1];
 		expect(password).toMatch(/^[a-z2-9]{6}(-[a-z2-9]{6}){3}$/);
-		const handle = await createDatabase(env.DATABASE_URL ? { url: env.DATABASE_URL } : { pgliteDir: env.PGLITE_DIR! });
+		const handle = await createDatabase(
+			env.DATABASE_URL ? { url: env.DATABASE_URL } : { pgliteDir: env.PGLITE_DIR! },
+		);
 		try {
-			const [user] = await handle.db.select().from(usersTable).where(eq(usersTable.email, 'ada@kestrel-analytics.example'));
+			const [user] = await handle.db
+				.select()
+				.from(usersTable)
+				.where(eq(usersTable.email, 'ada@kestrel-analytics.example'));
 			expect(user?.passwordHash).toMatch(/^\$argon2id\$/);
 			expect(user?.passwordHash).not.toContain(password);
 			expect(await verifyPasswordHash(user!.passwordHash, password!)).toBe(true);
@@ -89,10 +118,26 @@ describe.each(databases())('trustroom on %s', (backend) => {
 	});
 
 	it.each([
-		[['--email', 'ada@kestrel-analytics.example', '--name', 'Ada', '--role', 'admin'], 1, 'trustroom: a user with the email ada@kestrel-analytics.example already exists'],
-		[['--email', 'bob@kestrel-analytics.example', '--name', 'Bob', '--role', 'boss'], 1, 'trustroom: --role must be admin or sales, not "boss"'],
-		[['--email', 'not-an-email', '--name', 'Bob', '--role', 'sales'], 1, 'trustroom: "not-an-email" is not an email address'],
-		[['--name', 'Bob', '--role', 'sales'], 2, "trustroom: --email is required: the person's work email"],
+		[
+			['--email', 'ada@kestrel-analytics.example', '--name', 'Ada', '--role', 'admin'],
+			1,
+			'trustroom: a user with the email ada@kestrel-analytics.example already exists',
+		],
+		[
+			['--email', 'bob@kestrel-analytics.example', '--name', 'Bob', '--role', 'boss'],
+			1,
+			'trustroom: --role must be admin or sales, not "boss"',
+		],
+		[
+			['--email', 'not-an-email', '--name', 'Bob', '--role', 'sales'],
+			1,
+			'trustroom: "not-an-email" is not an email address',
+		],
+		[
+			['--name', 'Bob', '--role', 'sales'],
+			2,
+			"trustroom: --email is required: the person's work email",
+		],
 	])('refuses users create %j', async (args, code, message) => {
 		const result = await runCli(['users', 'create', ...args], env);
 		expect(result.code).toBe(code);
@@ -115,18 +160,43 @@ describe.each(databases())('trustroom on %s', (backend) => {
 		pdf.addPage();
 		const file = join(tmp, 'upload.pdf');
 		writeFileSync(file, await pdf.save());
-		const result = await runCli(['documents', 'upload', '--slug', 'pentest-summary-2026', '--file', file], env);
+		const result = await runCli(
+			['documents', 'upload', '--slug', 'pentest-summary-2026', '--file', file],
+			env,
+		);
 		expect(result.stderr).toBe('');
-		expect(result.stdout).toMatch(/^Stored pentest-summary-2026 version \d+: 2 pages, 1 KB, sha256 [0-9a-f]{64}$/m);
+		expect(result.stdout).toMatch(
+			/^Stored pentest-summary-2026 version \d+: 2 pages, 1 KB, sha256 [0-9a-f]{64}$/m,
+		);
 		const list = await runCli(['documents', 'list'], env);
 		expect(list.stdout).toMatch(/pentest-summary-2026\s+approval\s+v\d+, 2 pages/);
 	});
 
 	it.each([
-		['a file that is not a PDF', () => writeFileSync(join(tmp, 'notes.pdf'), 'meeting notes'), ['--slug', 'soc2-type2-2025', '--file', join(tmp, 'notes.pdf')], /notes\.pdf was refused: this is not a PDF/],
-		['an encrypted PDF', () => {}, ['--slug', 'soc2-type2-2025', '--file', 'tests/fixtures/encrypted-empty-password.pdf'], /was refused: the PDF is encrypted/],
-		['a missing file', () => {}, ['--slug', 'soc2-type2-2025', '--file', join(tmp, 'nope.pdf')], /cannot read .*nope\.pdf: no such file/],
-		['an unknown slug', () => {}, ['--slug', 'soc3', '--file', 'tests/fixtures/encrypted-empty-password.pdf'], /no report "soc3" in src\/content\/reports; known: soc2-type2-2025, /],
+		[
+			'a file that is not a PDF',
+			() => writeFileSync(join(tmp, 'notes.pdf'), 'meeting notes'),
+			['--slug', 'soc2-type2-2025', '--file', join(tmp, 'notes.pdf')],
+			/notes\.pdf was refused: this is not a PDF/,
+		],
+		[
+			'an encrypted PDF',
+			() => {},
+			['--slug', 'soc2-type2-2025', '--file', 'tests/fixtures/encrypted-empty-password.pdf'],
+			/was refused: the PDF is encrypted/,
+		],
+		[
+			'a missing file',
+			() => {},
+			['--slug', 'soc2-type2-2025', '--file', join(tmp, 'nope.pdf')],
+			/cannot read .*nope\.pdf: no such file/,
+		],
+		[
+			'an unknown slug',
+			() => {},
+			['--slug', 'soc3', '--file', 'tests/fixtures/encrypted-empty-password.pdf'],
+			/no report "soc3" in src\/content\/reports; known: soc2-type2-2025, /,
+		],
 	])('refuses to upload %s', async (_name, prepare, args, message) => {
 		prepare();
 		const result = await runCli(['documents', 'upload', ...args], env);

@@ -15,7 +15,9 @@ describe('loadConfig', () => {
 
 	it('derives the public address from HOST and PORT, and accepts an explicit SITE_URL', () => {
 		expect(loadConfig({ HOST: '0.0.0.0', PORT: '8080' }).siteUrl).toBe('http://localhost:8080');
-		expect(loadConfig({ SITE_URL: 'https://trust.example.com/' }).siteUrl).toBe('https://trust.example.com');
+		expect(loadConfig({ SITE_URL: 'https://trust.example.com/' }).siteUrl).toBe(
+			'https://trust.example.com',
+		);
 	});
 
 	it.each([

@@ -4,7 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDatabase, DatabaseLockedError, migrateDatabase, type DatabaseHandle } from '../db/client.ts';
+import {
+	createDatabase,
+	DatabaseLockedError,
+	migrateDatabase,
+	type DatabaseHandle,
+} from '../db/client.ts';
 import { usersTable } from '../db/schema.ts';
 import { appendAuditEvent, verifyAuditChain } from '../src/lib/server/audit.ts';
 import { databases } from './helpers/db.ts';
@@ -23,10 +28,11 @@ describe.each(databases())('on %s', (backend) => {
 	afterAll(() => handle.close());
 
 	it('has every table after the migrations', async () => {
-		const rows = await handle.db.execute<{ table_name: string }>(
+		const result: unknown = await handle.db.execute(
 			sql`select table_name from information_schema.tables where table_schema = 'public' order by table_name`,
 		);
-		const names = ('rows' in rows ? rows.rows : rows) as { table_name: string }[];
+		// PGlite answers { rows }, postgres.js an array.
+		const names = ((result as { rows?: unknown }).rows ?? result) as { table_name: string }[];
 		expect(names.map((r) => r.table_name)).toEqual(TABLES);
 	});
 
@@ -37,8 +43,12 @@ describe.each(databases())('on %s', (backend) => {
 	});
 
 	it('keeps the audit chain intact across appends', async () => {
-		await handle.db.transaction((tx) => appendAuditEvent(tx, { type: 'test.one', actor: 'system', data: { b: 2, a: 1 } }));
-		await handle.db.transaction((tx) => appendAuditEvent(tx, { type: 'test.two', actor: 'cli', subject: 'x' }));
+		await handle.db.transaction((tx) =>
+			appendAuditEvent(tx, { type: 'test.one', actor: 'system', data: { b: 2, a: 1 } }),
+		);
+		await handle.db.transaction((tx) =>
+			appendAuditEvent(tx, { type: 'test.two', actor: 'cli', subject: 'x' }),
+		);
 		const result = await verifyAuditChain(handle.db);
 		expect(result).toMatchObject({ ok: true, count: 2 });
 	});
@@ -46,7 +56,9 @@ describe.each(databases())('on %s', (backend) => {
 	it('serialises concurrent appends into one chain', async () => {
 		await Promise.all(
 			Array.from({ length: 8 }, (_, i) =>
-				handle.db.transaction((tx) => appendAuditEvent(tx, { type: 'test.concurrent', actor: 'system', data: { i } })),
+				handle.db.transaction((tx) =>
+					appendAuditEvent(tx, { type: 'test.concurrent', actor: 'system', data: { i } }),
+				),
 			),
 		);
 		expect(await verifyAuditChain(handle.db)).toMatchObject({ ok: true, count: 10 });
@@ -54,12 +66,20 @@ describe.each(databases())('on %s', (backend) => {
 
 	it('detects an edited audit event', async () => {
 		await handle.db.execute(sql`update audit_events set data = '{"a": 9}'::jsonb where seq = 1`);
-		expect(await verifyAuditChain(handle.db)).toMatchObject({ ok: false, brokenAt: 1, reason: 'its content was changed' });
+		expect(await verifyAuditChain(handle.db)).toMatchObject({
+			ok: false,
+			brokenAt: 1,
+			reason: 'its content was changed',
+		});
 	});
 
 	it('detects a deleted audit event', async () => {
 		await handle.db.execute(sql`delete from audit_events where seq = 1`);
-		expect(await verifyAuditChain(handle.db)).toMatchObject({ ok: false, brokenAt: 2, reason: 'event 1 is missing' });
+		expect(await verifyAuditChain(handle.db)).toMatchObject({
+			ok: false,
+			brokenAt: 2,
+			reason: 'event 1 is missing',
+		});
 	});
 });
 
@@ -70,10 +90,14 @@ describe('the embedded database directory', () => {
 	it('is migrated on first open and keeps its data', async () => {
 		const first = await createDatabase({ pgliteDir: join(dir, 'db') });
 		await migrateDatabase(first);
-		await first.db.insert(usersTable).values({ email: 'a@example.com', name: 'A', role: 'admin', passwordHash: 'x' });
+		await first.db
+			.insert(usersTable)
+			.values({ email: 'a@example.com', name: 'A', role: 'admin', passwordHash: 'x' });
 		await first.close();
 		const again = await createDatabase({ pgliteDir: join(dir, 'db') });
-		expect(await again.db.select({ email: usersTable.email }).from(usersTable)).toEqual([{ email: 'a@example.com' }]);
+		expect(await again.db.select({ email: usersTable.email }).from(usersTable)).toEqual([
+			{ email: 'a@example.com' },
+		]);
 		await again.close();
 	});
 
@@ -84,12 +108,16 @@ describe('the embedded database directory', () => {
 				import { createDatabase } from ${JSON.stringify(new URL('../db/client.ts', import.meta.url).href)};
 				try { await createDatabase({ pgliteDir: ${JSON.stringify(join(dir, 'db'))} }); console.log('opened'); }
 				catch (error) { console.log(error.name + ': ' + error.message); process.exit(3); }`;
-			const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+			const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+				stdio: ['ignore', 'pipe', 'pipe'],
+			});
 			let output = '';
 			child.stdout.on('data', (chunk) => (output += chunk));
 			const code = await new Promise((resolve) => child.on('close', resolve));
 			expect(code).toBe(3);
-			expect(output).toMatch(/DatabaseLockedError: The embedded database in .* is already open in process \d+/);
+			expect(output).toMatch(
+				/DatabaseLockedError: The embedded database in .* is already open in process \d+/,
+			);
 			expect(output).toContain('set DATABASE_URL');
 			// The first process is unharmed.
 			expect(await first.db.select({ email: usersTable.email }).from(usersTable)).toHaveLength(1);
@@ -100,7 +128,9 @@ describe('the embedded database directory', () => {
 
 	it('refuses a second open in the same process', async () => {
 		const first = await createDatabase({ pgliteDir: join(dir, 'db') });
-		await expect(createDatabase({ pgliteDir: join(dir, 'db') })).rejects.toBeInstanceOf(DatabaseLockedError);
+		await expect(createDatabase({ pgliteDir: join(dir, 'db') })).rejects.toBeInstanceOf(
+			DatabaseLockedError,
+		);
 		await first.close();
 	});
 
@@ -114,7 +144,9 @@ describe('the embedded database directory', () => {
 
 describe('a PostgreSQL URL that does not answer', () => {
 	it('fails with the variable and the address named', async () => {
-		await expect(createDatabase({ url: 'postgres://nobody:secret@127.0.0.1:1/none' })).rejects.toThrow(
+		await expect(
+			createDatabase({ url: 'postgres://nobody:secret@127.0.0.1:1/none' }),
+		).rejects.toThrow(
 			/Cannot connect to PostgreSQL at postgres:\/\/nobody:\*\*\*@127\.0\.0\.1:1\/none \(DATABASE_URL\)/,
 		);
 	});

@@ -33,9 +33,21 @@ describe('preflightPdf', () => {
 
 	it.each([
 		['an empty file', () => new Uint8Array(), /empty/],
-		['a file that is not a PDF', () => new TextEncoder().encode('Quarterly report\nnot a pdf'), /not a PDF/],
-		['a PDF encrypted with an empty user password', () => readFileSync('tests/fixtures/encrypted-empty-password.pdf'), /encrypted \(even an empty password counts\)/],
-		['a PDF encrypted with a password', () => readFileSync('tests/fixtures/encrypted-password.pdf'), /encrypted/],
+		[
+			'a file that is not a PDF',
+			() => new TextEncoder().encode('Quarterly report\nnot a pdf'),
+			/not a PDF/,
+		],
+		[
+			'a PDF encrypted with an empty user password',
+			() => readFileSync('tests/fixtures/encrypted-empty-password.pdf'),
+			/encrypted \(even an empty password counts\)/,
+		],
+		[
+			'a PDF encrypted with a password',
+			() => readFileSync('tests/fixtures/encrypted-password.pdf'),
+			/encrypted/,
+		],
 	])('refuses %s', async (_name, bytes, reason) => {
 		const result = await preflightPdf(new Uint8Array(bytes()));
 		expect(result.ok).toBe(false);
@@ -50,18 +62,31 @@ describe('preflightPdf', () => {
 
 	it('refuses files over the size and page limits', async () => {
 		const bytes = await onePagePdf();
-		expect(await preflightPdf(bytes, { maxBytes: 100 })).toMatchObject({ ok: false, reason: expect.stringMatching(/over the .* limit/) });
+		expect(await preflightPdf(bytes, { maxBytes: 100 })).toMatchObject({
+			ok: false,
+			reason: expect.stringMatching(/over the .* limit/),
+		});
 		const pdf = await PDFDocument.create();
 		for (let i = 0; i < 3; i++) pdf.addPage();
-		expect(await preflightPdf(await pdf.save(), { maxPages: 2 })).toMatchObject({ ok: false, reason: 'the PDF has 3 pages, over the 2-page limit' });
+		expect(await preflightPdf(await pdf.save(), { maxPages: 2 })).toMatchObject({
+			ok: false,
+			reason: 'the PDF has 3 pages, over the 2-page limit',
+		});
 	});
 
 	it('warns that stamping breaks a digital signature', async () => {
 		const pdf = await PDFDocument.load(await onePagePdf());
-		const sig = pdf.context.obj({ Type: 'Sig', Filter: 'Adobe.PPKLite', ByteRange: [0, 10, 20, 30] });
+		const sig = pdf.context.obj({
+			Type: 'Sig',
+			Filter: 'Adobe.PPKLite',
+			ByteRange: [0, 10, 20, 30],
+		});
 		pdf.catalog.set(PDFName.of('TestSignature'), pdf.context.register(sig));
 		const result = await preflightPdf(await pdf.save({ useObjectStreams: false }));
-		expect(result).toMatchObject({ ok: true, warnings: [expect.stringMatching(/signed.*invalidate the signature/)] });
+		expect(result).toMatchObject({
+			ok: true,
+			warnings: [expect.stringMatching(/signed.*invalidate the signature/)],
+		});
 	});
 });
 
@@ -81,7 +106,9 @@ describe.each(databases())('documents on %s', (backend) => {
 
 	it('seeds a demo PDF for every report, and keeps them on a second run', async () => {
 		const first = await seedDemo(handle.db, content);
-		expect(first.created.map((d) => d.slug).sort()).toEqual(content.reports.map((r) => r.slug).sort());
+		expect(first.created.map((d) => d.slug).sort()).toEqual(
+			content.reports.map((r) => r.slug).sort(),
+		);
 		const second = await seedDemo(handle.db, content);
 		expect(second.created).toEqual([]);
 		expect(second.kept).toHaveLength(content.reports.length);
@@ -123,13 +150,24 @@ describe.each(databases())('documents on %s', (backend) => {
 	it('stores a new version and supersedes the old one', async () => {
 		const before = await getCurrentVersion(handle.db, 'pentest-summary-2026');
 		const bytes = await onePagePdf('Pen test v2');
-		const created = await createDocumentVersion(handle.db, { slug: 'pentest-summary-2026', bytes, filename: 'v2.pdf', pages: 1, actor: 'cli' });
+		const created = await createDocumentVersion(handle.db, {
+			slug: 'pentest-summary-2026',
+			bytes,
+			filename: 'v2.pdf',
+			pages: 1,
+			actor: 'cli',
+		});
 		const current = await getCurrentVersion(handle.db, 'pentest-summary-2026');
 		expect(current?.id).toBe(created.id);
 		expect(Buffer.from(current!.bytes).equals(Buffer.from(bytes))).toBe(true);
-		const [old] = await handle.db.select().from(documentVersionsTable).where(eq(documentVersionsTable.id, before!.id));
+		const [old] = await handle.db
+			.select()
+			.from(documentVersionsTable)
+			.where(eq(documentVersionsTable.id, before!.id));
 		expect(old?.supersededBy).toBe(created.id);
-		expect((await listDocuments(handle.db)).find((d) => d.slug === 'pentest-summary-2026')?.versionId).toBe(created.id);
+		expect(
+			(await listDocuments(handle.db)).find((d) => d.slug === 'pentest-summary-2026')?.versionId,
+		).toBe(created.id);
 	});
 
 	it('records every change in an intact audit chain', async () => {
@@ -146,9 +184,19 @@ describe.each(databases())('documents on %s', (backend) => {
 	});
 
 	it('refuses to change the text of a published NDA version', async () => {
-		const edited = { ...content, ndas: content.ndas.map((n) => (n.version === '1.1' ? { ...n, body: `${n.body}\n8. New clause.` } : n)) };
-		await expect(syncContent(handle.db, edited)).rejects.toThrow(/NDA version 1\.1 .* was edited after it was published; .* new version \(for example 1\.2\)/);
-		const [row] = await handle.db.select().from(ndaVersionsTable).where(eq(ndaVersionsTable.version, '1.1'));
+		const edited = {
+			...content,
+			ndas: content.ndas.map((n) =>
+				n.version === '1.1' ? { ...n, body: `${n.body}\n8. New clause.` } : n,
+			),
+		};
+		await expect(syncContent(handle.db, edited)).rejects.toThrow(
+			/NDA version 1\.1 .* was edited after it was published; .* new version \(for example 1\.2\)/,
+		);
+		const [row] = await handle.db
+			.select()
+			.from(ndaVersionsTable)
+			.where(eq(ndaVersionsTable.version, '1.1'));
 		expect(row?.text).toBe(content.ndas.find((n) => n.version === '1.1')?.body);
 	});
 });

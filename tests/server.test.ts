@@ -30,7 +30,9 @@ describe.each(databases())('npm start on %s', (backend) => {
 	});
 
 	it('seeds the demo on an empty database and says where it serves', () => {
-		expect(server.output()).toMatch(/Seeded the demo: soc2-type2-2025 \(\d+ pages\), bridge-letter-2026/);
+		expect(server.output()).toMatch(
+			/Seeded the demo: soc2-type2-2025 \(\d+ pages\), bridge-letter-2026/,
+		);
 		expect(server.output()).toContain(`Trustroom is serving http://127.0.0.1:`);
 		expect(server.output()).toContain('npx trustroom users create');
 	});
@@ -56,12 +58,19 @@ describe.each(databases())('npm start on %s', (backend) => {
 			version: 1,
 			company: { name: 'Kestrel Analytics', securityContact: 'security@kestrel-analytics.example' },
 			soc2: {
-				report: { id: 'soc2-type2-2025', type: 'SOC 2 Type II', periodStart: '2025-01-01', periodEnd: '2025-12-31' },
+				report: {
+					id: 'soc2-type2-2025',
+					type: 'SOC 2 Type II',
+					periodStart: '2025-01-01',
+					periodEnd: '2025-12-31',
+				},
 				bridgeLetter: { id: 'bridge-letter-2026', periodEnd: '2026-09-30' },
 			},
 		});
 		expect(['current', 'bridged', 'stale']).toContain(facts.soc2.status);
-		expect(facts.documents.find((d: { id: string }) => d.id === 'iso-27001-certificate')).toMatchObject({
+		expect(
+			facts.documents.find((d: { id: string }) => d.id === 'iso-27001-certificate'),
+		).toMatchObject({
 			access: 'public',
 			url: `${server.url}/documents/iso-27001-certificate.pdf`,
 		});
@@ -80,7 +89,8 @@ describe.each(databases())('npm start on %s', (backend) => {
 		expect(days).toBeGreaterThan(30);
 		expect(days).toBeLessThan(365);
 		// Every line is a comment or a "Field: value" pair.
-		for (const line of text.trim().split('\n')) expect(line).toMatch(/^(#.*|[A-Z][A-Za-z-]+: \S.*)$/);
+		for (const line of text.trim().split('\n'))
+			expect(line).toMatch(/^(#.*|[A-Z][A-Za-z-]+: \S.*)$/);
 	});
 
 	it('serves a public document as a PDF', async () => {
@@ -109,19 +119,30 @@ describe.each(databases())('npm start on %s', (backend) => {
 		expect((await fetch(`${server.url}/no-such-page`)).status).toBe(404);
 	});
 
-	it.runIf(backend.name === 'pglite')('refuses a second server on the same embedded database; the first keeps serving', async () => {
-		const second = await runCli(['start'], { ...env, PORT: '1' });
-		expect(second.code).toBe(1);
-		expect(second.stderr).toMatch(/^trustroom: The embedded database in .*pglite is already open in process \d+\./);
-		expect((await fetch(`${server.url}/`)).status).toBe(200);
-	});
+	it.runIf(backend.name === 'pglite')(
+		'refuses a second server on the same embedded database; the first keeps serving',
+		async () => {
+			const second = await runCli(['start'], { ...env, PORT: '1' });
+			expect(second.code).toBe(1);
+			expect(second.stderr).toMatch(
+				/^trustroom: The embedded database in .*pglite is already open in process \d+\./,
+			);
+			expect((await fetch(`${server.url}/`)).status).toBe(200);
+		},
+	);
 });
 
 describe('npm start with a bad environment', () => {
 	it.each([
-		[{ PORT: 'abc' }, /^trustroom: PORT: must be a whole number between 1 and 65535, such as 4321 \(got "abc"\)$/],
+		[
+			{ PORT: 'abc' },
+			/^trustroom: PORT: must be a whole number between 1 and 65535, such as 4321 \(got "abc"\)$/,
+		],
 		[{ DATABASE_URL: 'postgres//localhost' }, /^trustroom: DATABASE_URL: must be a PostgreSQL URL/],
-		[{ SITE_URL: 'trust.example.com' }, /^trustroom: SITE_URL: must be the public http\(s\) address/],
+		[
+			{ SITE_URL: 'trust.example.com' },
+			/^trustroom: SITE_URL: must be the public http\(s\) address/,
+		],
 	])('stops with %j named', async (env, message) => {
 		const result = await runCli(['start'], { PGLITE_DIR: join(tmp, 'never-opened'), ...env });
 		expect(result.code).toBe(1);

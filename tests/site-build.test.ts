@@ -1,6 +1,14 @@
 /** The built site: what `astro build` produced, and how a build with bad content fails. */
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+	cpSync,
+	mkdtempSync,
+	readFileSync,
+	readdirSync,
+	rmSync,
+	symlinkSync,
+	writeFileSync,
+} from 'node:fs';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -25,14 +33,17 @@ describe('the built trust page', () => {
 	});
 
 	it('states the report status in words', () => {
-		expect(html).toContain('SOC 2 Type II, period 1 Jan–31 Dec 2025, bridge letter through 30 Sep 2026');
+		expect(html).toContain(
+			'SOC 2 Type II, period 1 Jan–31 Dec 2025, bridge letter through 30 Sep 2026',
+		);
 	});
 
 	it('lists every document with its access level and a way to get it', () => {
 		for (const report of content.reports) {
 			const card = html.slice(html.indexOf(`id="doc-${report.slug}"`));
 			expect(card).toContain(report.title.replace('&', '&amp;'));
-			const action = report.access === 'public' ? `/documents/${report.slug}.pdf` : 'Request access';
+			const action =
+				report.access === 'public' ? `/documents/${report.slug}.pdf` : 'Request access';
 			expect(card.slice(0, card.indexOf('</article>'))).toContain(action);
 		}
 		expect(html).toContain('NDA + approval');
@@ -40,9 +51,11 @@ describe('the built trust page', () => {
 	});
 
 	it('shows the criteria in scope, scope, controls, subprocessors and FAQs', () => {
-		for (const criterion of content.criteria) expect(html).toContain(`${criterion.id} · ${criterion.name}`);
+		for (const criterion of content.criteria)
+			expect(html).toContain(`${criterion.id} · ${criterion.name}`);
 		expect(html).toContain(content.scope.systemName);
-		for (const control of content.controls.flatMap((c) => c.controls)) expect(html).toContain(control.id);
+		for (const control of content.controls.flatMap((c) => c.controls))
+			expect(html).toContain(control.id);
 		for (const s of content.subprocessors) expect(html).toContain(s.name);
 		for (const faq of content.faqs) expect(html).toContain(faq.question.replace(/'/g, '&#39;'));
 	});
@@ -69,7 +82,14 @@ describe('a build with bad content', () => {
 	it('fails and names the file and the field', () => {
 		const dir = mkdtempSync(join(resolve('tests/.tmp'), 'build-'));
 		try {
-			for (const entry of ['src', 'public', 'db', 'astro.config.mjs', 'package.json', 'tsconfig.json']) {
+			for (const entry of [
+				'src',
+				'public',
+				'db',
+				'astro.config.mjs',
+				'package.json',
+				'tsconfig.json',
+			]) {
 				cpSync(entry, join(dir, entry), { recursive: true });
 			}
 			symlinkSync(resolve('node_modules'), join(dir, 'node_modules'));

@@ -19,14 +19,16 @@ export function ensureBuild(root = ROOT): void {
 		stdio: 'inherit',
 		env: { ...process.env, ASTRO_TELEMETRY_DISABLED: '1' },
 	});
-	if (result.status !== 0) throw new Error('the site build failed; the messages above say what to fix');
+	if (result.status !== 0)
+		throw new Error('the site build failed; the messages above say what to fix');
 }
 
 function buildReason(root: string, entry: string): string | null {
 	if (!existsSync(entry)) return 'no build yet';
 	const built = statSync(entry).mtimeMs;
 	// The page states the report status as of its build date, so a build from an earlier day is redone.
-	if (new Date(built).toISOString().slice(0, 10) !== todayUtc()) return 'the build is from an earlier day';
+	if (new Date(built).toISOString().slice(0, 10) !== todayUtc())
+		return 'the build is from an earlier day';
 	const sources = ['src', 'public', 'astro.config.mjs', 'package.json'].map((p) => join(root, p));
 	const changed = sources.find((path) => newestMtime(path) > built);
 	return changed ? `${changed.slice(root.length)} changed` : null;

@@ -14,7 +14,6 @@ import { seedDemo } from '../lib/server/seed.ts';
 import { readTrustContent } from '../lib/server/trust-content.ts';
 import { ensureBuild, ROOT } from './build.ts';
 
-
 const ENTRY = join(ROOT, 'dist/server/entry.mjs');
 
 export async function start(): Promise<void> {
@@ -23,7 +22,9 @@ export async function start(): Promise<void> {
 	process.chdir(ROOT);
 	const content = readTrustContent(join(ROOT, 'src/content'), ROOT);
 
-	const handle = await createDatabase(config.databaseUrl ? { url: config.databaseUrl } : { pgliteDir: config.pgliteDir });
+	const handle = await createDatabase(
+		config.databaseUrl ? { url: config.databaseUrl } : { pgliteDir: config.pgliteDir },
+	);
 	let served = false;
 	try {
 		setDatabaseHandle(handle);
@@ -31,7 +32,9 @@ export async function start(): Promise<void> {
 		await syncContent(handle.db, content);
 		if (content.company.demo && (await countDocumentVersions(handle.db)) === 0) {
 			const seeded = await seedDemo(handle.db, content);
-			console.log(`Seeded the demo: ${seeded.created.map((d) => `${d.slug} (${d.pages} pages)`).join(', ')}.`);
+			console.log(
+				`Seeded the demo: ${seeded.created.map((d) => `${d.slug} (${d.pages} pages)`).join(', ')}.`,
+			);
 		}
 		ensureBuild();
 		await serve(handle, config, startedAt);
@@ -41,7 +44,11 @@ export async function start(): Promise<void> {
 	}
 }
 
-async function serve(handle: DatabaseHandle, config: ReturnType<typeof loadConfig>, startedAt: number): Promise<void> {
+async function serve(
+	handle: DatabaseHandle,
+	config: ReturnType<typeof loadConfig>,
+	startedAt: number,
+): Promise<void> {
 	process.env.ASTRO_NODE_AUTOSTART = 'disabled';
 	const app = (await import(pathToFileURL(ENTRY).href)) as {
 		handler: (req: IncomingMessage, res: ServerResponse) => void;
@@ -55,9 +62,13 @@ async function serve(handle: DatabaseHandle, config: ReturnType<typeof loadConfi
 		server.once('error', (error: NodeJS.ErrnoException) => {
 			reject(
 				error.code === 'EADDRINUSE'
-					? new Error(`PORT ${config.port} on ${config.host} is already in use; stop the other server or set PORT to another port`)
+					? new Error(
+							`PORT ${config.port} on ${config.host} is already in use; stop the other server or set PORT to another port`,
+						)
 					: error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND'
-						? new Error(`HOST "${config.host}" is not an address of this machine; use localhost or 0.0.0.0`)
+						? new Error(
+								`HOST "${config.host}" is not an address of this machine; use localhost or 0.0.0.0`,
+							)
 						: error,
 			);
 		});

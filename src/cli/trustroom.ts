@@ -60,11 +60,14 @@ const commands: Record<string, Command> = {
 				console.log(`Migrations applied (${handle.kind}: ${handle.location}).`);
 			}),
 	},
-	'seed': {
+	seed: {
 		usage: 'trustroom seed --demo',
 		options: { demo: { type: 'boolean' } },
 		async run(values) {
-			if (!values.demo) throw new UsageError('seed needs --demo (it stores the demo PDFs for the reports in src/content)');
+			if (!values.demo)
+				throw new UsageError(
+					'seed needs --demo (it stores the demo PDFs for the reports in src/content)',
+				);
 			const content = readTrustContent('src/content');
 			await withDatabase(async (handle) => {
 				await migrateDatabase(handle);
@@ -96,18 +99,26 @@ const commands: Record<string, Command> = {
 		usage: 'trustroom documents upload --slug <slug> --file <pdf>',
 		options: { slug: { type: 'string' }, file: { type: 'string' } },
 		async run(values) {
-			const slug = required(values, 'slug', 'the report id, which is its file name in src/content/reports');
+			const slug = required(
+				values,
+				'slug',
+				'the report id, which is its file name in src/content/reports',
+			);
 			const file = required(values, 'file', 'the PDF to upload');
 			const content = readTrustContent('src/content');
 			const report = content.reports.find((r) => r.slug === slug);
 			if (!report) {
-				throw new Error(`no report "${slug}" in src/content/reports; known: ${content.reports.map((r) => r.slug).join(', ')}`);
+				throw new Error(
+					`no report "${slug}" in src/content/reports; known: ${content.reports.map((r) => r.slug).join(', ')}`,
+				);
 			}
 			let bytes: Uint8Array;
 			try {
 				bytes = new Uint8Array(await readFile(file));
 			} catch (error) {
-				throw new Error(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String(error)}`);
+				throw new Error(
+					`cannot read ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String(error)}`,
+				);
 			}
 			const check = await preflightPdf(bytes);
 			if (!check.ok) throw new Error(`${file} was refused: ${check.reason}`);
@@ -123,7 +134,9 @@ const commands: Record<string, Command> = {
 					period: report.period,
 					actor: 'cli',
 				});
-				console.log(`Stored ${slug} version ${version.id}: ${check.pages} pages, ${formatKb(bytes.byteLength)}, sha256 ${version.sha256}`);
+				console.log(
+					`Stored ${slug} version ${version.id}: ${check.pages} pages, ${formatKb(bytes.byteLength)}, sha256 ${version.sha256}`,
+				);
 			});
 		},
 	},
@@ -159,22 +172,29 @@ const commands: Record<string, Command> = {
 				await migrateDatabase(handle);
 				const result = await verifyAuditChain(handle.db);
 				if (!result.ok) {
-					throw new Error(`the audit log is broken at event ${result.brokenAt} of ${result.count}: ${result.reason}`);
+					throw new Error(
+						`the audit log is broken at event ${result.brokenAt} of ${result.count}: ${result.reason}`,
+					);
 				}
-				console.log(`Audit log intact: ${result.count} events, head ${result.headHash.slice(0, 16)}…`);
+				console.log(
+					`Audit log intact: ${result.count} events, head ${result.headHash.slice(0, 16)}…`,
+				);
 			}),
 	},
 };
 
 function required(values: Record<string, unknown>, name: string, what: string): string {
 	const value = values[name];
-	if (typeof value !== 'string' || value.trim() === '') throw new UsageError(`--${name} is required: ${what}`);
+	if (typeof value !== 'string' || value.trim() === '')
+		throw new UsageError(`--${name} is required: ${what}`);
 	return value;
 }
 
 async function withDatabase(work: (handle: DatabaseHandle) => Promise<void>): Promise<void> {
 	const config = loadConfig();
-	const handle = await createDatabase(config.databaseUrl ? { url: config.databaseUrl } : { pgliteDir: config.pgliteDir });
+	const handle = await createDatabase(
+		config.databaseUrl ? { url: config.databaseUrl } : { pgliteDir: config.pgliteDir },
+	);
 	try {
 		await work(handle);
 	} finally {
@@ -183,7 +203,9 @@ async function withDatabase(work: (handle: DatabaseHandle) => Promise<void>): Pr
 }
 
 function formatKb(bytes: number): string {
-	return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${Math.ceil(bytes / 1024)} KB`;
+	return bytes >= 1024 * 1024
+		? `${(bytes / 1024 / 1024).toFixed(1)} MB`
+		: `${Math.ceil(bytes / 1024)} KB`;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -195,7 +217,9 @@ export async function main(argv: string[]): Promise<number> {
 	const name = [`${words[0]} ${words[1]}`, words[0]].find((key) => key && key in commands);
 	const command = name ? commands[name] : undefined;
 	if (!name || !command) {
-		console.error(`trustroom: unknown command "${words.slice(0, 2).join(' ')}". Run "trustroom --help" for the list.`);
+		console.error(
+			`trustroom: unknown command "${words.slice(0, 2).join(' ')}". Run "trustroom --help" for the list.`,
+		);
 		return 2;
 	}
 	const rest = argv.slice(argv.indexOf(words[0]!) + name.split(' ').length);
@@ -204,15 +228,25 @@ export async function main(argv: string[]): Promise<number> {
 			console.log(`Usage: ${command.usage}`);
 			return 0;
 		}
-		const { values, positionals } = parseArgs({ args: rest, options: command.options, strict: true, allowPositionals: true });
-		if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}". Usage: ${command.usage}`);
+		const { values, positionals } = parseArgs({
+			args: rest,
+			options: command.options,
+			strict: true,
+			allowPositionals: true,
+		});
+		if (positionals.length)
+			throw new UsageError(`unexpected argument "${positionals[0]}". Usage: ${command.usage}`);
 		await command.run(values as Record<string, string | boolean | undefined>);
 		return 0;
 	} catch (error) {
 		if (process.env.DEBUG?.includes('trustroom')) console.error(error);
-		const usage = error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+		const usage =
+			error instanceof UsageError ||
+			(error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
 		const message = error instanceof Error ? error.message : String(error);
-		console.error(`trustroom: ${message}${usage && !message.includes('Usage:') ? `\nUsage: ${command.usage}` : ''}`);
+		console.error(
+			`trustroom: ${message}${usage && !message.includes('Usage:') ? `\nUsage: ${command.usage}` : ''}`,
+		);
 		return usage ? 2 : 1;
 	}
 }

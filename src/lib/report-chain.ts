@@ -56,7 +56,9 @@ export function reportChain(reports: readonly Report[], today: string): ReportCh
 	const report =
 		issued
 			.filter(isSoc2)
-			.sort((a, b) => b.period.end.localeCompare(a.period.end) || b.issued.localeCompare(a.issued))[0] ?? null;
+			.sort(
+				(a, b) => b.period.end.localeCompare(a.period.end) || b.issued.localeCompare(a.issued),
+			)[0] ?? null;
 	if (!report) {
 		return {
 			state: 'none',
@@ -70,17 +72,22 @@ export function reportChain(reports: readonly Report[], today: string): ReportCh
 	}
 	const bridges = issued.filter((r) => r.kind === 'bridge-letter' && r.extends === report.slug);
 	const bridge = bridges.sort((a, b) => b.period.end.localeCompare(a.period.end))[0] ?? null;
-	const coveredThrough = bridge && bridge.period.end > report.period.end ? bridge.period.end : report.period.end;
+	const coveredThrough =
+		bridge && bridge.period.end > report.period.end ? bridge.period.end : report.period.end;
 	const staleFrom = addMonths(report.period.end, STALE_AFTER_MONTHS);
 	const bridgeCoversToday = bridges.some((b) => b.period.start <= today && today <= b.period.end);
-	const state: ReportChainState = today <= staleFrom ? 'current' : bridgeCoversToday ? 'bridged' : 'stale';
+	const state: ReportChainState =
+		today <= staleFrom ? 'current' : bridgeCoversToday ? 'bridged' : 'stale';
 	const lagMonths = monthsBetween(report.period.end, report.issued);
 	const nextReportExpected =
 		report.nextReportExpected ?? addMonths(report.period.end, STALE_AFTER_MONTHS + lagMonths);
 
-	const parts = [`${KIND_LABEL[report.kind]}, period ${formatPeriod(report.period.start, report.period.end)}`];
+	const parts = [
+		`${KIND_LABEL[report.kind]}, period ${formatPeriod(report.period.start, report.period.end)}`,
+	];
 	if (bridge) parts.push(`bridge letter through ${formatDate(bridge.period.end)}`);
-	if (nextReportExpected >= today) parts.push(`next report expected ${formatMonth(nextReportExpected)}`);
+	if (nextReportExpected >= today)
+		parts.push(`next report expected ${formatMonth(nextReportExpected)}`);
 	let summary = `${parts.join(', ')}.`;
 	if (state === 'stale') {
 		summary += ` This report's period ended over ${STALE_AFTER_MONTHS} months ago and no bridge letter covers today.`;
@@ -94,7 +101,13 @@ function monthsBetween(from: string, to: string): number {
 	return Math.max(0, (ty - fy) * 12 + (tm - fm));
 }
 
-const KIND_ORDER: Report['kind'][] = ['soc2-type2', 'soc2-type1', 'bridge-letter', 'iso27001', 'pentest'];
+const KIND_ORDER: Report['kind'][] = [
+	'soc2-type2',
+	'soc2-type1',
+	'bridge-letter',
+	'iso27001',
+	'pentest',
+];
 
 /**
  * The order a reviewer reads documents in: SOC 2 reports and bridge letters newest first, then
@@ -102,7 +115,10 @@ const KIND_ORDER: Report['kind'][] = ['soc2-type2', 'soc2-type1', 'bridge-letter
  */
 export function orderReports<R extends Report>(reports: readonly R[]): R[] {
 	const rank = (r: Report) => (isSoc2(r) || r.kind === 'bridge-letter' ? 0 : 1);
-	const chainEnd = (r: Report) => (r.kind === 'bridge-letter' ? (reports.find((x) => x.slug === r.extends)?.period.end ?? r.period.end) : r.period.end);
+	const chainEnd = (r: Report) =>
+		r.kind === 'bridge-letter'
+			? (reports.find((x) => x.slug === r.extends)?.period.end ?? r.period.end)
+			: r.period.end;
 	return [...reports].sort(
 		(a, b) =>
 			rank(a) - rank(b) ||

@@ -12,24 +12,34 @@ export const CRITERIA_IDS = [
 ] as const; // prettier-ignore
 export type CriterionId = (typeof CRITERIA_IDS)[number];
 
-export const REPORT_KINDS = ['soc2-type1', 'soc2-type2', 'iso27001', 'pentest', 'bridge-letter'] as const;
+export const REPORT_KINDS = [
+	'soc2-type1',
+	'soc2-type2',
+	'iso27001',
+	'pentest',
+	'bridge-letter',
+] as const;
 export type ReportKind = (typeof REPORT_KINDS)[number];
 export const ACCESS_LEVELS = ['public', 'nda', 'approval'] as const;
 export type AccessLevel = (typeof ACCESS_LEVELS)[number];
 
 /** Calendar date as YYYY-MM-DD (YAML may hand us a Date; it is normalised to the same string). */
 export const isoDate = z.preprocess(
-	(value) => (value instanceof Date && !Number.isNaN(value.getTime()) ? value.toISOString().slice(0, 10) : value),
+	(value) =>
+		value instanceof Date && !Number.isNaN(value.getTime())
+			? value.toISOString().slice(0, 10)
+			: value,
 	z
 		.string({ error: 'must be a date written as YYYY-MM-DD' })
 		.regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'must be a date written as YYYY-MM-DD' })
 		.refine((value) => isRealDate(value), { error: 'is not a real calendar date' }),
 );
 
-const text = (max = 500) => z.string({ error: 'is required text' }).trim().min(1, { error: 'must not be empty' }).max(max);
-const slug = z
-	.string()
-	.regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, { error: 'must be lower-case letters, digits and dashes, such as soc2-type2-2025' });
+const text = (max = 500) =>
+	z.string({ error: 'is required text' }).trim().min(1, { error: 'must not be empty' }).max(max);
+const slug = z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, {
+	error: 'must be lower-case letters, digits and dashes, such as soc2-type2-2025',
+});
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 const email = z.email({ error: 'must be an email address' });
 
@@ -39,7 +49,9 @@ export const companySchema = z.strictObject({
 	tagline: text(200),
 	description: text(2000),
 	/** Path under public/, such as /logo.svg. */
-	logo: z.string().regex(/^\/[\w./-]+\.(svg|png|webp)$/, { error: 'must be a path under public/, such as /logo.svg' }),
+	logo: z.string().regex(/^\/[\w./-]+\.(svg|png|webp)$/, {
+		error: 'must be a path under public/, such as /logo.svg',
+	}),
 	website: httpUrl,
 	securityContact: z.strictObject({
 		email,
@@ -49,7 +61,10 @@ export const companySchema = z.strictObject({
 	}),
 	/** Where this trust center is published (used in security.txt's Canonical). */
 	trustCenterUrl: httpUrl.optional(),
-	preferredLanguages: z.array(z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]+)*$/)).min(1).default(['en']),
+	preferredLanguages: z
+		.array(z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]+)*$/))
+		.min(1)
+		.default(['en']),
 	/** Marks the shipped example content: the page says so, and `npm start` seeds demo PDFs for it. */
 	demo: z.boolean().default(false),
 	/** The security lead a reviewer can name, if the company wants to. */
@@ -70,7 +85,9 @@ export const reportSchema = z
 		issued: isoDate,
 		/** Audit firm, certification body or testing firm. */
 		auditor: text(200),
-		criteria: z.array(z.enum(CRITERIA_IDS, { error: `must be one of ${CRITERIA_IDS.join(', ')}` })).default([]),
+		criteria: z
+			.array(z.enum(CRITERIA_IDS, { error: `must be one of ${CRITERIA_IDS.join(', ')}` }))
+			.default([]),
 		/** For a bridge letter: the slug of the report it extends. */
 		extends: slug.optional(),
 		access: z.enum(ACCESS_LEVELS, { error: 'must be public, nda or approval' }),
@@ -83,16 +100,32 @@ export const reportSchema = z
 	.superRefine((report, ctx) => {
 		const isSoc2 = report.kind === 'soc2-type1' || report.kind === 'soc2-type2';
 		if (report.kind === 'bridge-letter' && !report.extends) {
-			ctx.addIssue({ code: 'custom', path: ['extends'], message: 'a bridge letter must name the report it extends' });
+			ctx.addIssue({
+				code: 'custom',
+				path: ['extends'],
+				message: 'a bridge letter must name the report it extends',
+			});
 		}
 		if (report.kind !== 'bridge-letter' && report.extends) {
-			ctx.addIssue({ code: 'custom', path: ['extends'], message: 'only a bridge letter extends another report' });
+			ctx.addIssue({
+				code: 'custom',
+				path: ['extends'],
+				message: 'only a bridge letter extends another report',
+			});
 		}
 		if (isSoc2 && report.criteria.length === 0) {
-			ctx.addIssue({ code: 'custom', path: ['criteria'], message: 'a SOC 2 report must list the criteria it covers' });
+			ctx.addIssue({
+				code: 'custom',
+				path: ['criteria'],
+				message: 'a SOC 2 report must list the criteria it covers',
+			});
 		}
 		if (isSoc2 && !report.criteria.includes('CC1')) {
-			ctx.addIssue({ code: 'custom', path: ['criteria'], message: 'every SOC 2 report covers the common criteria (CC1–CC9)' });
+			ctx.addIssue({
+				code: 'custom',
+				path: ['criteria'],
+				message: 'every SOC 2 report covers the common criteria (CC1–CC9)',
+			});
 		}
 		if (report.kind === 'soc2-type1' && report.period.start !== report.period.end) {
 			ctx.addIssue({
@@ -102,7 +135,11 @@ export const reportSchema = z
 			});
 		}
 		if (report.kind === 'soc2-type2' && report.issued < report.period.end) {
-			ctx.addIssue({ code: 'custom', path: ['issued'], message: 'a Type II report is issued after its period ends' });
+			ctx.addIssue({
+				code: 'custom',
+				path: ['issued'],
+				message: 'a Type II report is issued after its period ends',
+			});
 		}
 	});
 export type ReportData = z.output<typeof reportSchema>;
@@ -125,9 +162,11 @@ export const criteriaSchema = z
 	.superRefine((list, ctx) => {
 		const seen = new Set(list.map((c) => c.id));
 		for (const id of CRITERIA_IDS) {
-			if (!seen.has(id)) ctx.addIssue({ code: 'custom', path: [], message: `criterion ${id} is missing` });
+			if (!seen.has(id))
+				ctx.addIssue({ code: 'custom', path: [], message: `criterion ${id} is missing` });
 		}
-		if (seen.size !== list.length) ctx.addIssue({ code: 'custom', path: [], message: 'a criterion is listed twice' });
+		if (seen.size !== list.length)
+			ctx.addIssue({ code: 'custom', path: [], message: 'a criterion is listed twice' });
 	});
 export type Criterion = z.output<typeof criteriaSchema>[number];
 

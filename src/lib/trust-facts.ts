@@ -63,7 +63,12 @@ export function trustFacts(content: TrustContent, today: string, siteUrl: string
 			carvedOutSubprocessors: content.scope.carvedOut,
 		},
 		controls: content.controls.flatMap((category) =>
-			category.controls.map((c) => ({ id: c.id, category: category.name, title: c.title, criteria: c.criteria })),
+			category.controls.map((c) => ({
+				id: c.id,
+				category: category.name,
+				title: c.title,
+				criteria: c.criteria,
+			})),
 		),
 		subprocessors: content.subprocessors.map((s) => ({
 			id: s.id,

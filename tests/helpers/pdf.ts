@@ -9,7 +9,8 @@ import { join } from 'node:path';
 
 export function hasTool(name: string): boolean {
 	const found = spawnSync('sh', ['-c', `command -v ${name}`]).status === 0;
-	if (!found && process.env.CI) throw new Error(`${name} is required in CI (apt-get install -y qpdf poppler-utils)`);
+	if (!found && process.env.CI)
+		throw new Error(`${name} is required in CI (apt-get install -y qpdf poppler-utils)`);
 	return found;
 }
 
@@ -27,7 +28,10 @@ function withFile<T>(bytes: Uint8Array, work: (path: string) => T): T {
 /** The text of each page, as pdftotext extracts it. */
 export function pdfPagesText(bytes: Uint8Array): string[] {
 	return withFile(bytes, (path) => {
-		const result = spawnSync('pdftotext', ['-layout', path, '-'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+		const result = spawnSync('pdftotext', ['-layout', path, '-'], {
+			encoding: 'utf8',
+			maxBuffer: 64 * 1024 * 1024,
+		});
 		if (result.status !== 0) throw new Error(`pdftotext failed: ${result.stderr}`);
 		return result.stdout.split('\f').slice(0, -1);
 	});

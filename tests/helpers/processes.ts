@@ -14,7 +14,17 @@ export interface RunResult {
 /** Environment for a child: the parent's, minus database settings the test did not choose. */
 export function childEnv(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
 	const base: NodeJS.ProcessEnv = { ...process.env, ASTRO_TELEMETRY_DISABLED: '1' };
-	for (const name of ['DATABASE_URL', 'PGLITE_DIR', 'PORT', 'HOST', 'SITE_URL', 'RESEND_API_KEY', 'NODE_OPTIONS', 'VITEST', 'DEBUG']) {
+	for (const name of [
+		'DATABASE_URL',
+		'PGLITE_DIR',
+		'PORT',
+		'HOST',
+		'SITE_URL',
+		'RESEND_API_KEY',
+		'NODE_OPTIONS',
+		'VITEST',
+		'DEBUG',
+	]) {
 		delete base[name];
 	}
 	for (const [name, value] of Object.entries(env)) {
@@ -24,9 +34,15 @@ export function childEnv(env: Record<string, string | undefined>): NodeJS.Proces
 	return base;
 }
 
-export function runCli(args: string[], env: Record<string, string | undefined>): Promise<RunResult> {
+export function runCli(
+	args: string[],
+	env: Record<string, string | undefined>,
+): Promise<RunResult> {
 	return new Promise((done, fail) => {
-		const child = spawn(process.execPath, [BIN, ...args], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+		const child = spawn(process.execPath, [BIN, ...args], {
+			env: childEnv(env),
+			stdio: ['ignore', 'pipe', 'pipe'],
+		});
 		let stdout = '';
 		let stderr = '';
 		child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -41,7 +57,9 @@ export async function freePort(): Promise<number> {
 		const server = createServer();
 		server.listen(0, '127.0.0.1', () => {
 			const address = server.address();
-			server.close(() => (typeof address === 'object' && address ? done(address.port) : fail(new Error('no port'))));
+			server.close(() =>
+				typeof address === 'object' && address ? done(address.port) : fail(new Error('no port')),
+			);
 		});
 	});
 }
@@ -53,7 +71,10 @@ export interface RunningServer {
 }
 
 /** Runs `trustroom start` (what `npm start` runs) and waits until it serves. */
-export async function startServer(env: Record<string, string | undefined>, timeoutMs = 90_000): Promise<RunningServer> {
+export async function startServer(
+	env: Record<string, string | undefined>,
+	timeoutMs = 90_000,
+): Promise<RunningServer> {
 	const port = await freePort();
 	const child = spawn(process.execPath, [BIN, 'start'], {
 		env: childEnv({ HOST: '127.0.0.1', PORT: String(port), ...env }),
@@ -64,7 +85,10 @@ export async function startServer(env: Record<string, string | undefined>, timeo
 	child.stderr.on('data', (chunk) => (output += chunk));
 	const exited = new Promise<number | null>((done) => child.on('close', done));
 	await new Promise<void>((ready, fail) => {
-		const timer = setTimeout(() => fail(new Error(`server did not start in ${timeoutMs} ms:\n${output}`)), timeoutMs);
+		const timer = setTimeout(
+			() => fail(new Error(`server did not start in ${timeoutMs} ms:\n${output}`)),
+			timeoutMs,
+		);
 		const poll = setInterval(() => {
 			if (output.includes('Trustroom is serving')) {
 				clearTimeout(timer);

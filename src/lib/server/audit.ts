@@ -63,13 +63,28 @@ export async function verifyAuditChain(db: Database): Promise<AuditVerification>
 	let expectedSeq = 1;
 	for (const row of rows) {
 		if (row.seq !== expectedSeq) {
-			return { ok: false, count: rows.length, brokenAt: row.seq, reason: `event ${expectedSeq} is missing` };
+			return {
+				ok: false,
+				count: rows.length,
+				brokenAt: row.seq,
+				reason: `event ${expectedSeq} is missing`,
+			};
 		}
 		if (row.prevHash !== prevHash) {
-			return { ok: false, count: rows.length, brokenAt: row.seq, reason: 'its previous hash does not match' };
+			return {
+				ok: false,
+				count: rows.length,
+				brokenAt: row.seq,
+				reason: 'its previous hash does not match',
+			};
 		}
 		if (hashEvent(row) !== row.hash) {
-			return { ok: false, count: rows.length, brokenAt: row.seq, reason: 'its content was changed' };
+			return {
+				ok: false,
+				count: rows.length,
+				brokenAt: row.seq,
+				reason: 'its content was changed',
+			};
 		}
 		prevHash = row.hash;
 		expectedSeq++;
@@ -87,7 +102,9 @@ function hashEvent(event: {
 	prevHash: string;
 }): string {
 	const { seq, at, type, actor, subject, data, prevHash } = event;
-	return sha256Hex(canonicalJson({ seq, at: at.toISOString(), type, actor, subject, data, prevHash }));
+	return sha256Hex(
+		canonicalJson({ seq, at: at.toISOString(), type, actor, subject, data, prevHash }),
+	);
 }
 
 /** JSON with sorted keys, so the same event always hashes the same (jsonb reorders keys). */

@@ -32,7 +32,8 @@ export class ConfigError extends Error {
 
 const HEADER_UNSAFE = /[\r\n]/;
 
-const optional = (value: string | undefined) => (value === undefined || value.trim() === '' ? undefined : value.trim());
+const optional = (value: string | undefined) =>
+	value === undefined || value.trim() === '' ? undefined : value.trim();
 
 const variables = {
 	DATABASE_URL: z
@@ -45,7 +46,9 @@ const variables = {
 	PGLITE_DIR: z.string().default('.data/pglite'),
 	HOST: z
 		.string()
-		.regex(/^[A-Za-z0-9.:[\]-]+$/, { message: 'must be a host name or IP address, such as localhost or 0.0.0.0' })
+		.regex(/^[A-Za-z0-9.:[\]-]+$/, {
+			message: 'must be a host name or IP address, such as localhost or 0.0.0.0',
+		})
 		.default('localhost'),
 	PORT: z
 		.string()
@@ -56,7 +59,8 @@ const variables = {
 	SITE_URL: z
 		.string()
 		.refine((value) => isUrlWithProtocol(value, ['http:', 'https:']), {
-			message: 'must be the public http(s) address of this trust center, such as https://trust.example.com',
+			message:
+				'must be the public http(s) address of this trust center, such as https://trust.example.com',
 		})
 		.optional(),
 	RESEND_API_KEY: z.string().optional(),
@@ -81,7 +85,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 	const read = <K extends keyof typeof variables>(name: K): z.output<(typeof variables)[K]> => {
 		const result = variables[name].safeParse(optional(env[name]));
 		if (!result.success) {
-			throw new ConfigError(name, `${result.error.issues[0]?.message ?? 'is invalid'} (got "${env[name]}")`);
+			throw new ConfigError(
+				name,
+				`${result.error.issues[0]?.message ?? 'is invalid'} (got "${env[name]}")`,
+			);
 		}
 		return result.data as z.output<(typeof variables)[K]>;
 	};

@@ -25,5 +25,7 @@ export async function getDatabase(): Promise<Database> {
 
 function openFromConfig(): Promise<DatabaseHandle> {
 	const config = loadConfig();
-	return createDatabase(config.databaseUrl ? { url: config.databaseUrl } : { pgliteDir: config.pgliteDir });
+	return createDatabase(
+		config.databaseUrl ? { url: config.databaseUrl } : { pgliteDir: config.pgliteDir },
+	);
 }

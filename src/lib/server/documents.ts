@@ -14,8 +14,7 @@ export const DEFAULT_MAX_UPLOAD_BYTES = 100 * 1024 * 1024;
 export const DEFAULT_MAX_PAGES = 2000;
 
 export type PreflightResult =
-	| { ok: true; pages: number; warnings: string[] }
-	| { ok: false; reason: string };
+	{ ok: true; pages: number; warnings: string[] } | { ok: false; reason: string };
 
 /** Checks an uploaded file before it is stored; the reason says what to fix. */
 export async function preflightPdf(
@@ -26,13 +25,18 @@ export async function preflightPdf(
 	const maxPages = limits.maxPages ?? DEFAULT_MAX_PAGES;
 	if (bytes.byteLength === 0) return { ok: false, reason: 'the file is empty' };
 	if (bytes.byteLength > maxBytes) {
-		return { ok: false, reason: `the file is ${formatBytes(bytes.byteLength)}, over the ${formatBytes(maxBytes)} limit` };
+		return {
+			ok: false,
+			reason: `the file is ${formatBytes(bytes.byteLength)}, over the ${formatBytes(maxBytes)} limit`,
+		};
 	}
 	const head = new TextDecoder('latin1').decode(bytes.subarray(0, 1024));
-	if (!head.includes('%PDF-')) return { ok: false, reason: 'this is not a PDF (no %PDF- header); export the report as PDF' };
+	if (!head.includes('%PDF-'))
+		return { ok: false, reason: 'this is not a PDF (no %PDF- header); export the report as PDF' };
 	const encrypted = {
 		ok: false,
-		reason: 'the PDF is encrypted (even an empty password counts); save an unprotected copy and upload that',
+		reason:
+			'the PDF is encrypted (even an empty password counts); save an unprotected copy and upload that',
 	} as const;
 	// pdf-lib "loads" many encrypted files and later writes unreadable copies: look for the
 	// trailer's /Encrypt entry first.
@@ -46,7 +50,10 @@ export async function preflightPdf(
 		pdf = await PDFDocument.load(bytes, { updateMetadata: false });
 	} catch (error) {
 		if (error instanceof Error && error.constructor.name === 'EncryptedPDFError') return encrypted;
-		return { ok: false, reason: `the PDF is damaged and cannot be read (${firstLine(error)}); export it again` };
+		return {
+			ok: false,
+			reason: `the PDF is damaged and cannot be read (${firstLine(error)}); export it again`,
+		};
 	} finally {
 		console.warn = warn;
 	}
@@ -60,7 +67,8 @@ export async function preflightPdf(
 	}
 	const pages = pdf.getPageCount();
 	if (pages === 0) return { ok: false, reason: 'the PDF has no pages' };
-	if (pages > maxPages) return { ok: false, reason: `the PDF has ${pages} pages, over the ${maxPages}-page limit` };
+	if (pages > maxPages)
+		return { ok: false, reason: `the PDF has ${pages} pages, over the ${maxPages}-page limit` };
 	const warnings: string[] = [];
 	if (latin1(bytes).includes('/ByteRange')) {
 		warnings.push('the PDF is digitally signed; stamping each copy will invalidate the signature');
@@ -69,12 +77,20 @@ export async function preflightPdf(
 }
 
 /** Mirrors the content's reports and NDA versions into the database (idempotent). */
-export async function syncContent(db: Database, content: { reports: Report[]; ndas: NdaVersion[] }): Promise<void> {
+export async function syncContent(
+	db: Database,
+	content: { reports: Report[]; ndas: NdaVersion[] },
+): Promise<void> {
 	await db.transaction(async (tx) => {
 		for (const report of content.reports) {
 			await tx
 				.insert(documentsTable)
-				.values({ slug: report.slug, kind: report.kind, title: report.title, accessLevel: report.access })
+				.values({
+					slug: report.slug,
+					kind: report.kind,
+					title: report.title,
+					accessLevel: report.access,
+				})
 				.onConflictDoUpdate({
 					target: documentsTable.slug,
 					set: { kind: report.kind, title: report.title, accessLevel: report.access },
@@ -82,10 +98,23 @@ export async function syncContent(db: Database, content: { reports: Report[]; nd
 		}
 		for (const nda of content.ndas) {
 			const sha256 = sha256Hex(nda.body);
-			const [existing] = await tx.select().from(ndaVersionsTable).where(eq(ndaVersionsTable.version, nda.version));
+			const [existing] = await tx
+				.select()
+				.from(ndaVersionsTable)
+				.where(eq(ndaVersionsTable.version, nda.version));
 			if (!existing) {
-				await tx.insert(ndaVersionsTable).values({ version: nda.version, effectiveDate: nda.effectiveDate, text: nda.body, sha256 });
-				await appendAuditEvent(tx, { type: 'nda.version_published', actor: 'system', subject: `nda:${nda.version}`, data: { sha256 } });
+				await tx.insert(ndaVersionsTable).values({
+					version: nda.version,
+					effectiveDate: nda.effectiveDate,
+					text: nda.body,
+					sha256,
+				});
+				await appendAuditEvent(tx, {
+					type: 'nda.version_published',
+					actor: 'system',
+					subject: `nda:${nda.version}`,
+					data: { sha256 },
+				});
 			} else if (existing.sha256 !== sha256) {
 				// Signers accepted the exact text of a version: it can never change under them.
 				throw new Error(
@@ -110,7 +139,10 @@ export interface NewVersion {
 /** Stores a new version of a document and marks the previous one superseded, in one transaction. */
 export async function createDocumentVersion(db: Database, input: NewVersion) {
 	return db.transaction(async (tx) => {
-		const [document] = await tx.select().from(documentsTable).where(eq(documentsTable.slug, input.slug));
+		const [document] = await tx
+			.select()
+			.from(documentsTable)
+			.where(eq(documentsTable.slug, input.slug));
 		if (!document) throw new Error(`No document "${input.slug}"`);
 		const sha256 = sha256Hex(input.bytes);
 		const [version] = await tx
@@ -142,7 +174,13 @@ export async function createDocumentVersion(db: Database, input: NewVersion) {
 			type: 'document.version_created',
 			actor: input.actor,
 			subject: `document:${input.slug}`,
-			data: { versionId: version.id, sha256, pages: input.pages, bytes: input.bytes.byteLength, filename: input.filename },
+			data: {
+				versionId: version.id,
+				sha256,
+				pages: input.pages,
+				bytes: input.bytes.byteLength,
+				filename: input.filename,
+			},
 		});
 		return { id: version.id, documentId: document.id, sha256, createdAt: version.createdAt };
 	});
@@ -169,7 +207,10 @@ export async function getCurrentVersion(db: Database, slug: string) {
 }
 
 export async function countDocumentVersions(db: Database): Promise<number> {
-	const rows = await db.select({ id: documentVersionsTable.id }).from(documentVersionsTable).limit(1);
+	const rows = await db
+		.select({ id: documentVersionsTable.id })
+		.from(documentVersionsTable)
+		.limit(1);
 	return rows.length;
 }
 
@@ -184,11 +225,16 @@ function latin1(bytes: Uint8Array): string {
 }
 
 function formatBytes(bytes: number): string {
-	return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${Math.ceil(bytes / 1024)} KB`;
+	return bytes >= 1024 * 1024
+		? `${(bytes / 1024 / 1024).toFixed(1)} MB`
+		: `${Math.ceil(bytes / 1024)} KB`;
 }
 
 function firstLine(error: unknown): string {
-	return (error instanceof Error ? error.message : String(error)).split('\n')[0]?.slice(0, 160) ?? 'unknown error';
+	return (
+		(error instanceof Error ? error.message : String(error)).split('\n')[0]?.slice(0, 160) ??
+		'unknown error'
+	);
 }
 
 /** Every document with its current version's facts (no bytes). */
@@ -207,7 +253,10 @@ export async function listDocuments(db: Database) {
 		.from(documentsTable)
 		.leftJoin(
 			documentVersionsTable,
-			and(eq(documentVersionsTable.documentId, documentsTable.id), isNull(documentVersionsTable.supersededBy)),
+			and(
+				eq(documentVersionsTable.documentId, documentsTable.id),
+				isNull(documentVersionsTable.supersededBy),
+			),
 		)
 		.orderBy(documentsTable.slug);
 }

@@ -14,6 +14,7 @@ export function securityHeaders(siteUrl: string): Record<string, string> {
 		'Permissions-Policy': 'camera=(), microphone=(), geolocation=(), payment=()',
 		'Cross-Origin-Opener-Policy': 'same-origin',
 	};
-	if (siteUrl.startsWith('https:')) headers['Strict-Transport-Security'] = 'max-age=31536000; includeSubDomains';
+	if (siteUrl.startsWith('https:'))
+		headers['Strict-Transport-Security'] = 'max-age=31536000; includeSubDomains';
 	return headers;
 }

@@ -100,7 +100,16 @@ export class PdfWriter {
 		return lines;
 	}
 
-	text(text: string, options: { font?: PDFFont; size?: number; color?: ReturnType<typeof rgb>; indent?: number; gap?: number } = {}): void {
+	text(
+		text: string,
+		options: {
+			font?: PDFFont;
+			size?: number;
+			color?: ReturnType<typeof rgb>;
+			indent?: number;
+			gap?: number;
+		} = {},
+	): void {
 		const font = options.font ?? this.regular;
 		const size = options.size ?? 10.5;
 		const indent = options.indent ?? 0;
@@ -108,7 +117,13 @@ export class PdfWriter {
 		for (const line of this.wrap(text, font, size, this.width - indent)) {
 			this.ensure(leading);
 			this.y -= leading;
-			this.page.drawText(line, { x: this.left + indent, y: this.y, size, font, color: options.color ?? INK });
+			this.page.drawText(line, {
+				x: this.left + indent,
+				y: this.y,
+				size,
+				font,
+				color: options.color ?? INK,
+			});
 		}
 		this.y -= options.gap ?? size * 0.7;
 	}
@@ -126,8 +141,21 @@ export class PdfWriter {
 			lines.forEach((line, index) => {
 				this.ensure(size * 1.42);
 				this.y -= size * 1.42;
-				if (index === 0) this.page.drawText('•', { x: this.left + 4, y: this.y, size, font: this.regular, color: INK });
-				this.page.drawText(line, { x: this.left + 16, y: this.y, size, font: this.regular, color: INK });
+				if (index === 0)
+					this.page.drawText('•', {
+						x: this.left + 4,
+						y: this.y,
+						size,
+						font: this.regular,
+						color: INK,
+					});
+				this.page.drawText(line, {
+					x: this.left + 16,
+					y: this.y,
+					size,
+					font: this.regular,
+					color: INK,
+				});
 			});
 			this.y -= 3;
 		}
@@ -153,7 +181,9 @@ export class PdfWriter {
 		const pad = 4;
 		const leading = size * 1.35;
 		const drawRow = (cells: string[], font: PDFFont, shade: boolean) => {
-			const wrapped = cells.map((cell, i) => this.wrap(cell, font, size, (widths[i] ?? 0) - 2 * pad));
+			const wrapped = cells.map((cell, i) =>
+				this.wrap(cell, font, size, (widths[i] ?? 0) - 2 * pad),
+			);
 			const height = Math.max(...wrapped.map((l) => l.length)) * leading + 2 * pad;
 			return { wrapped, height, font, shade };
 		};
@@ -165,16 +195,33 @@ export class PdfWriter {
 		const paint = (row: ReturnType<typeof drawRow>) => {
 			const top = this.y;
 			if (row.shade) {
-				this.page.drawRectangle({ x: this.left, y: top - row.height, width: this.width, height: row.height, color: SHADE });
+				this.page.drawRectangle({
+					x: this.left,
+					y: top - row.height,
+					width: this.width,
+					height: row.height,
+					color: SHADE,
+				});
 			}
 			let x = this.left;
 			row.wrapped.forEach((lines, i) => {
 				lines.forEach((line, j) => {
-					this.page.drawText(line, { x: x + pad, y: top - pad - (j + 1) * leading + size * 0.3, size, font: row.font, color: INK });
+					this.page.drawText(line, {
+						x: x + pad,
+						y: top - pad - (j + 1) * leading + size * 0.3,
+						size,
+						font: row.font,
+						color: INK,
+					});
 				});
 				x += widths[i] ?? 0;
 			});
-			this.page.drawLine({ start: { x: this.left, y: top - row.height }, end: { x: this.left + this.width, y: top - row.height }, thickness: 0.4, color: RULE });
+			this.page.drawLine({
+				start: { x: this.left, y: top - row.height },
+				end: { x: this.left + this.width, y: top - row.height },
+				thickness: 0.4,
+				color: RULE,
+			});
 			this.y -= row.height;
 		};
 		this.ensure(header.height + leading * 3);
@@ -198,7 +245,13 @@ export class PdfWriter {
 			const size = 8;
 			const y = this.options.margin / 2;
 			if (this.options.footer) {
-				page.drawText(this.safe(this.options.footer), { x: this.left, y, size, font: this.regular, color: MUTED });
+				page.drawText(this.safe(this.options.footer), {
+					x: this.left,
+					y,
+					size,
+					font: this.regular,
+					color: MUTED,
+				});
 			}
 			page.drawText(label, {
 				x: this.left + this.width - this.regular.widthOfTextAtSize(label, size),

@@ -2,7 +2,12 @@
 import type { Database } from '../../../db/client.ts';
 import type { TrustContent } from '../trust-content.ts';
 import { generateDemoReport } from './demo-reports.ts';
-import { createDocumentVersion, getCurrentVersion, preflightPdf, syncContent } from './documents.ts';
+import {
+	createDocumentVersion,
+	getCurrentVersion,
+	preflightPdf,
+	syncContent,
+} from './documents.ts';
 
 export interface SeedResult {
 	created: { slug: string; pages: number; bytes: number }[];
@@ -10,7 +15,11 @@ export interface SeedResult {
 	kept: string[];
 }
 
-export async function seedDemo(db: Database, content: TrustContent, actor = 'system'): Promise<SeedResult> {
+export async function seedDemo(
+	db: Database,
+	content: TrustContent,
+	actor = 'system',
+): Promise<SeedResult> {
 	await syncContent(db, content);
 	const result: SeedResult = { created: [], kept: [] };
 	for (const report of content.reports) {
@@ -20,7 +29,8 @@ export async function seedDemo(db: Database, content: TrustContent, actor = 'sys
 		}
 		const bytes = await generateDemoReport(report, content);
 		const check = await preflightPdf(bytes);
-		if (!check.ok) throw new Error(`The demo ${report.slug}.pdf failed its own pre-flight: ${check.reason}`);
+		if (!check.ok)
+			throw new Error(`The demo ${report.slug}.pdf failed its own pre-flight: ${check.reason}`);
 		await createDocumentVersion(db, {
 			slug: report.slug,
 			bytes,

@@ -45,7 +45,11 @@ export function readTrustContent(contentDir: string, rootDir = process.cwd()): T
 	const problems: ContentProblem[] = [];
 	const show = (path: string) => relative(rootDir, path) || path;
 
-	const parseFile = <S extends z.ZodType>(path: string, schema: S, data: unknown): z.output<S> | undefined => {
+	const parseFile = <S extends z.ZodType>(
+		path: string,
+		schema: S,
+		data: unknown,
+	): z.output<S> | undefined => {
 		const result = schema.safeParse(data);
 		if (result.success) return result.data;
 		for (const issue of result.error.issues) {
@@ -76,7 +80,11 @@ export function readTrustContent(contentDir: string, rootDir = process.cwd()): T
 		if (raw === undefined) return undefined;
 		const match = /^---\r?\n([\s\S]*?)\r?\n---\r?\n?([\s\S]*)$/.exec(raw);
 		if (!match) {
-			problems.push({ file: show(path), field: '', message: 'must start with a --- frontmatter block ---' });
+			problems.push({
+				file: show(path),
+				field: '',
+				message: 'must start with a --- frontmatter block ---',
+			});
 			return undefined;
 		}
 		try {
@@ -95,7 +103,9 @@ export function readTrustContent(contentDir: string, rootDir = process.cwd()): T
 		const dir = join(contentDir, folder);
 		let names: string[] = [];
 		try {
-			names = readdirSync(dir).filter((name) => name.endsWith('.md')).sort();
+			names = readdirSync(dir)
+				.filter((name) => name.endsWith('.md'))
+				.sort();
 		} catch {
 			problems.push({ file: show(dir), field: '', message: 'folder is missing' });
 		}
@@ -115,7 +125,11 @@ export function readTrustContent(contentDir: string, rootDir = process.cwd()): T
 	for (const { path, slug } of markdownFiles('reports')) {
 		allReportSlugs.add(slug);
 		if (!/^[a-z0-9]+(?:-[a-z0-9]+)*$/.test(slug)) {
-			problems.push({ file: show(path), field: '', message: 'file name must be lower-case letters, digits and dashes' });
+			problems.push({
+				file: show(path),
+				field: '',
+				message: 'file name must be lower-case letters, digits and dashes',
+			});
 			continue;
 		}
 		const file = readMarkdown(path);
@@ -125,8 +139,16 @@ export function readTrustContent(contentDir: string, rootDir = process.cwd()): T
 			reportFiles.set(slug, show(path));
 		}
 	}
-	if (reports.length === 0 && reportFiles.size === 0 && !problems.some((p) => p.file.includes('reports'))) {
-		problems.push({ file: show(join(contentDir, 'reports')), field: '', message: 'add at least one report' });
+	if (
+		reports.length === 0 &&
+		reportFiles.size === 0 &&
+		!problems.some((p) => p.file.includes('reports'))
+	) {
+		problems.push({
+			file: show(join(contentDir, 'reports')),
+			field: '',
+			message: 'add at least one report',
+		});
 	}
 
 	const ndas: NdaVersion[] = [];
@@ -134,9 +156,14 @@ export function readTrustContent(contentDir: string, rootDir = process.cwd()): T
 		const file = readMarkdown(path);
 		const data = file && parseFile(path, ndaSchema, file.data);
 		if (file && data) {
-			if (!file.body) problems.push({ file: show(path), field: 'body', message: 'the NDA text is empty' });
+			if (!file.body)
+				problems.push({ file: show(path), field: 'body', message: 'the NDA text is empty' });
 			else if (ndas.some((n) => n.version === data.version)) {
-				problems.push({ file: show(path), field: 'version', message: `version ${data.version} is used twice` });
+				problems.push({
+					file: show(path),
+					field: 'version',
+					message: `version ${data.version} is used twice`,
+				});
 			} else ndas.push({ ...data, body: file.body });
 		}
 	}
@@ -150,9 +177,17 @@ export function readTrustContent(contentDir: string, rootDir = process.cwd()): T
 			if (!base && allReportSlugs.has(report.extends)) {
 				// That report has problems of its own, reported above.
 			} else if (!base) {
-				problems.push({ file, field: 'extends', message: `no report named "${report.extends}" in src/content/reports` });
+				problems.push({
+					file,
+					field: 'extends',
+					message: `no report named "${report.extends}" in src/content/reports`,
+				});
 			} else if (base.kind !== 'soc2-type1' && base.kind !== 'soc2-type2') {
-				problems.push({ file, field: 'extends', message: `"${report.extends}" is not a SOC 2 report` });
+				problems.push({
+					file,
+					field: 'extends',
+					message: `"${report.extends}" is not a SOC 2 report`,
+				});
 			} else if (report.period.start > addDays(base.period.end, 1)) {
 				problems.push({
 					file,
@@ -189,16 +224,32 @@ export function readTrustContent(contentDir: string, rootDir = process.cwd()): T
 		const ids = new Set<string>();
 		subprocessors.forEach((s, index) => {
 			if (ids.has(s.id)) {
-				problems.push({ file: show(join(contentDir, 'subprocessors.yaml')), field: `[${index}].id`, message: `id "${s.id}" is used twice` });
+				problems.push({
+					file: show(join(contentDir, 'subprocessors.yaml')),
+					field: `[${index}].id`,
+					message: `id "${s.id}" is used twice`,
+				});
 			}
 			ids.add(s.id);
 		});
 	}
 	if (ndas.length === 0 && !problems.some((p) => p.file.includes('nda'))) {
-		problems.push({ file: show(join(contentDir, 'nda')), field: '', message: 'add at least one NDA version (Markdown)' });
+		problems.push({
+			file: show(join(contentDir, 'nda')),
+			field: '',
+			message: 'add at least one NDA version (Markdown)',
+		});
 	}
 
-	if (problems.length > 0 || !company || !criteria || !scope || !controls || !subprocessors || !faqs) {
+	if (
+		problems.length > 0 ||
+		!company ||
+		!criteria ||
+		!scope ||
+		!controls ||
+		!subprocessors ||
+		!faqs
+	) {
 		throw new ContentError(problems);
 	}
 	return {
@@ -215,7 +266,11 @@ export function readTrustContent(contentDir: string, rootDir = process.cwd()): T
 
 /** The NDA version in force on `today`: the latest whose effective date has arrived. */
 export function currentNda(ndas: NdaVersion[], today: string): NdaVersion | null {
-	return ndas.filter((n) => n.effectiveDate <= today).sort((a, b) => b.effectiveDate.localeCompare(a.effectiveDate))[0] ?? null;
+	return (
+		ndas
+			.filter((n) => n.effectiveDate <= today)
+			.sort((a, b) => b.effectiveDate.localeCompare(a.effectiveDate))[0] ?? null
+	);
 }
 
 function latestSoc2(reports: Report[]): Report | undefined {
@@ -227,7 +282,9 @@ function latestSoc2(reports: Report[]): Report | undefined {
 /** `['period', 'end']` → `period.end`; `[0, 'id']` → `[0].id`. */
 export function formatPath(path: readonly PropertyKey[]): string {
 	return path
-		.map((part, index) => (typeof part === 'number' ? `[${part}]` : `${index === 0 ? '' : '.'}${String(part)}`))
+		.map((part, index) =>
+			typeof part === 'number' ? `[${part}]` : `${index === 0 ? '' : '.'}${String(part)}`,
+		)
 		.join('');
 }
 

@@ -34,20 +34,33 @@ export async function createUser(
 	const email = normalizeEmail(input.email);
 	const name = input.name.normalize('NFC').trim();
 	if (!EMAIL.test(email) || email.length > 254) return { ok: false, reason: 'invalid_email' };
-	if (!name || name.length > 120 || /[\p{Cc}]/u.test(name)) return { ok: false, reason: 'invalid_name' };
+	if (!name || name.length > 120 || /[\p{Cc}]/u.test(name))
+		return { ok: false, reason: 'invalid_name' };
 	if (!ROLES.includes(input.role as Role)) return { ok: false, reason: 'invalid_role' };
 	const password = generatePassword();
 	const passwordHash = await hashPassword(password);
 	return db.transaction(async (tx) => {
-		const [existing] = await tx.select({ id: usersTable.id }).from(usersTable).where(eq(usersTable.email, email));
+		const [existing] = await tx
+			.select({ id: usersTable.id })
+			.from(usersTable)
+			.where(eq(usersTable.email, email));
 		if (existing) return { ok: false, reason: 'email_taken' } as const;
 		const [row] = await tx
 			.insert(usersTable)
 			.values({ email, name, role: input.role as Role, passwordHash })
 			.returning({ id: usersTable.id });
 		if (!row) throw new Error('Inserting the user returned nothing');
-		await appendAuditEvent(tx, { type: 'user.created', actor, subject: `user:${row.id}`, data: { email, role: input.role } });
-		return { ok: true, user: { id: row.id, email, name, role: input.role as Role }, password } as const;
+		await appendAuditEvent(tx, {
+			type: 'user.created',
+			actor,
+			subject: `user:${row.id}`,
+			data: { email, role: input.role },
+		});
+		return {
+			ok: true,
+			user: { id: row.id, email, name, role: input.role as Role },
+			password,
+		} as const;
 	});
 }
 

@@ -10,6 +10,9 @@ export const GET: APIRoute = async () => {
 	const company = await getEntry('company', 'company');
 	if (!company) throw new Error('src/content/company.yaml produced no entry');
 	return new Response(securityTxt(company.data, loadConfig().siteUrl, new Date()), {
-		headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'public, max-age=3600' },
+		headers: {
+			'Content-Type': 'text/plain; charset=utf-8',
+			'Cache-Control': 'public, max-age=3600',
+		},
 	});
 };

@@ -8,7 +8,9 @@ export const prerender = false;
 
 export const GET: APIRoute = async ({ params }) => {
 	const slug = params.slug ?? '';
-	const version = /^[a-z0-9-]{1,100}$/.test(slug) ? await getCurrentVersion(await getDatabase(), slug) : null;
+	const version = /^[a-z0-9-]{1,100}$/.test(slug)
+		? await getCurrentVersion(await getDatabase(), slug)
+		: null;
 	if (!version) {
 		return text(404, 'No such document. The documents on offer are listed at /#documents.');
 	}
@@ -28,5 +30,8 @@ export const GET: APIRoute = async ({ params }) => {
 };
 
 function text(status: number, body: string): Response {
-	return new Response(`${body}\n`, { status, headers: { 'Content-Type': 'text/plain; charset=utf-8' } });
+	return new Response(`${body}\n`, {
+		status,
+		headers: { 'Content-Type': 'text/plain; charset=utf-8' },
+	});
 }
