@@ -1,16 +1,45 @@
 import { defineMiddleware } from 'astro:middleware';
+import {
+	sessionCookieName,
+	setSessionCookie,
+	validateSessionToken,
+	deleteSessionCookie,
+} from './lib/server/auth-session.ts';
 import { loadConfig } from './lib/server/config.ts';
+import { getDatabase } from './lib/server/database.ts';
 import { securityHeaders } from './lib/server/http-headers.ts';
 
-/** Security headers on on-demand responses (static files get them from the start script's server). */
 let headers: Record<string, string> | undefined;
 
+/**
+ * Works out who the staff member is (pages decide what they may do) and adds security headers to
+ * on-demand responses. Static files get their headers from the start script's server.
+ */
 export const onRequest = defineMiddleware(async (context, next) => {
+	context.locals.user = null;
+	context.locals.session = null;
+	if (context.isPrerendered) return next();
+
+	const config = loadConfig();
+	const secure = config.siteUrl.startsWith('https:');
+	const token = context.cookies.get(sessionCookieName(secure))?.value;
+	if (token) {
+		const result = await validateSessionToken(await getDatabase(), token);
+		if (result.session) {
+			context.locals.user = result.user;
+			context.locals.session = result.session;
+		} else {
+			deleteSessionCookie(context.cookies, secure);
+		}
+	}
+
 	const response = await next();
-	if (context.isPrerendered) return response;
-	headers ??= securityHeaders(loadConfig().siteUrl);
+	headers ??= securityHeaders(config.siteUrl);
 	for (const [name, value] of Object.entries(headers)) {
 		if (!response.headers.has(name)) response.headers.set(name, value);
 	}
+	// Pages that know who is asking must never be cached by a shared cache.
+	if (context.locals.user && !response.headers.has('Cache-Control'))
+		response.headers.set('Cache-Control', 'private, no-store');
 	return response;
 });

@@ -34,6 +34,7 @@ describe.each(databases())('npm start on %s', (backend) => {
 			/Seeded the demo: soc2-type2-2025 \(\d+ pages\), bridge-letter-2026/,
 		);
 		expect(server.output()).toContain(`Trustroom is serving http://127.0.0.1:`);
+		expect(server.output()).toContain('/admin/login');
 		expect(server.output()).toContain('npx trustroom users create');
 	});
 
@@ -117,6 +118,79 @@ describe.each(databases())('npm start on %s', (backend) => {
 
 	it('answers an unknown page with 404', async () => {
 		expect((await fetch(`${server.url}/no-such-page`)).status).toBe(404);
+	});
+
+	describe('staff sign-in', () => {
+		const demoPassword = () =>
+			/demo admin admin@kestrel-analytics\.example, password (\S+) \(shown once\)/.exec(
+				server.output(),
+			)?.[1];
+		const signIn = (password: string, origin = server.url) =>
+			fetch(`${server.url}/admin/login`, {
+				method: 'POST',
+				redirect: 'manual',
+				headers: { Origin: origin, 'Content-Type': 'application/x-www-form-urlencoded' },
+				body: new URLSearchParams({ email: 'admin@kestrel-analytics.example', password }),
+			});
+
+		it('sends a visitor without a session to the sign-in page', async () => {
+			const response = await fetch(`${server.url}/admin`, { redirect: 'manual' });
+			expect(response.status).toBe(303);
+			expect(response.headers.get('location')).toBe('/admin/login');
+		});
+
+		it('prints a demo admin password once, which signs in with a safe cookie', async () => {
+			const response = await signIn(demoPassword()!);
+			expect(response.status).toBe(303);
+			expect(response.headers.get('location')).toBe('/admin');
+			const cookie = response.headers.get('set-cookie')!;
+			expect(cookie).toMatch(/^trustroom_staff=[a-z2-7]{24}\.[a-z2-7]{52};/);
+			expect(cookie).toContain('HttpOnly');
+			expect(cookie).toContain('SameSite=Lax');
+			const page = await fetch(`${server.url}/admin`, {
+				headers: { Cookie: cookie.split(';')[0]! },
+			});
+			expect(page.status).toBe(200);
+			expect(page.headers.get('cache-control')).toBe('private, no-store');
+			const html = await page.text();
+			expect(html).toContain('Demo Admin (admin)');
+			expect(html).toMatch(/Audit log intact: \d+ events/);
+			expect(html).toMatch(/v\d+: 63 pages/);
+		});
+
+		it('refuses a wrong password with a message that does not reveal the account', async () => {
+			const response = await signIn('wrong-password');
+			expect(response.status).toBe(401);
+			expect(response.headers.get('set-cookie')).toBeNull();
+			expect(await response.text()).toContain(
+				'That email and password do not match a staff account.',
+			);
+		});
+
+		it('refuses a sign-in posted from another site', async () => {
+			const response = await signIn(demoPassword()!, 'https://evil.example');
+			expect(response.status).toBe(403);
+			expect(response.headers.get('set-cookie')).toBeNull();
+		});
+
+		it('signs out for good: the old cookie no longer works', async () => {
+			const cookie = (await signIn(demoPassword()!)).headers.get('set-cookie')!.split(';')[0]!;
+			const out = await fetch(`${server.url}/admin/logout`, {
+				method: 'POST',
+				redirect: 'manual',
+				headers: {
+					Cookie: cookie,
+					Origin: server.url,
+					'Content-Type': 'application/x-www-form-urlencoded',
+				},
+			});
+			expect(out.status).toBe(303);
+			const after = await fetch(`${server.url}/admin`, {
+				headers: { Cookie: cookie },
+				redirect: 'manual',
+			});
+			expect(after.status).toBe(303);
+		});
 	});
 
 	it.runIf(backend.name === 'pglite')(

@@ -11,6 +11,7 @@ import { setDatabaseHandle } from '../lib/server/database.ts';
 import { countDocumentVersions, syncContent } from '../lib/server/documents.ts';
 import { securityHeaders } from '../lib/server/http-headers.ts';
 import { seedDemo } from '../lib/server/seed.ts';
+import { countUsers, createUser } from '../lib/server/users.ts';
 import { readTrustContent } from '../lib/server/trust-content.ts';
 import { ensureBuild, ROOT } from './build.ts';
 
@@ -36,8 +37,18 @@ export async function start(): Promise<void> {
 				`Seeded the demo: ${seeded.created.map((d) => `${d.slug} (${d.pages} pages)`).join(', ')}.`,
 			);
 		}
+		let demoAdmin: { email: string; password: string } | null = null;
+		if (content.company.demo && (await countUsers(handle.db)) === 0) {
+			const email = `admin@${new URL(content.company.website).hostname}`;
+			const created = await createUser(
+				handle.db,
+				{ email, name: 'Demo Admin', role: 'admin' },
+				'system',
+			);
+			if (created.ok) demoAdmin = { email, password: created.password };
+		}
 		ensureBuild();
-		await serve(handle, config, startedAt);
+		await serve(handle, config, startedAt, demoAdmin);
 		served = true;
 	} finally {
 		if (!served) await handle.close();
@@ -48,6 +59,7 @@ async function serve(
 	handle: DatabaseHandle,
 	config: ReturnType<typeof loadConfig>,
 	startedAt: number,
+	demoAdmin: { email: string; password: string } | null,
 ): Promise<void> {
 	process.env.ASTRO_NODE_AUTOSTART = 'disabled';
 	const app = (await import(pathToFileURL(ENTRY).href)) as {
@@ -81,9 +93,15 @@ async function serve(
 			`  Trustroom is serving ${local}  (ready in ${((performance.now() - startedAt) / 1000).toFixed(1)} s)`,
 			`  Public address: ${config.siteUrl}`,
 			`  Database: ${handle.kind === 'pglite' ? `embedded PGlite in ${handle.location}` : `PostgreSQL at ${handle.location}`}`,
-			'  Staff: create an account with',
+			`  Staff sign-in: ${local}/admin/login`,
+			...(demoAdmin
+				? [`    demo admin ${demoAdmin.email}, password ${demoAdmin.password} (shown once)`]
+				: []),
+			'  More staff accounts:',
 			'    npx trustroom users create --email you@example.com --name "Your Name" --role admin',
-			'  (stop this server first when using the embedded database: it allows one process at a time)',
+			...(handle.kind === 'pglite'
+				? ['  (stop this server first: the embedded database allows one process at a time)']
+				: []),
 			'',
 		].join('\n'),
 	);

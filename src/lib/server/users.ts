@@ -3,7 +3,7 @@ import { eq } from 'drizzle-orm';
 import type { Database } from '../../../db/client.ts';
 import { usersTable } from '../../../db/schema.ts';
 import { appendAuditEvent } from './audit.ts';
-import { generatePassword, hashPassword } from './password.ts';
+import { generatePassword, hashPassword, verifyPasswordHash } from './password.ts';
 
 export const ROLES = ['admin', 'sales'] as const;
 export type Role = (typeof ROLES)[number];
@@ -66,4 +66,41 @@ export async function createUser(
 
 export async function countUsers(db: Database): Promise<number> {
 	return (await db.select({ id: usersTable.id }).from(usersTable)).length;
+}
+
+export type SignInResult = { ok: true; user: User } | { ok: false };
+
+/** Checks an email and password. Unknown emails cost the same time as wrong passwords. */
+export async function verifyUserPassword(
+	db: Database,
+	emailInput: string,
+	password: string,
+): Promise<SignInResult> {
+	const email = normalizeEmail(emailInput);
+	const [row] = await db.select().from(usersTable).where(eq(usersTable.email, email));
+	// Verify against a fixed hash when there is no user, so timing does not reveal which emails exist.
+	const valid = await verifyPasswordHash(
+		row?.passwordHash ?? (await dummyHash()),
+		password.slice(0, 1024),
+	);
+	if (!row || !valid || row.disabledAt) return { ok: false };
+	return { ok: true, user: { id: row.id, email: row.email, name: row.name, role: row.role } };
+}
+
+let dummy: Promise<string> | undefined;
+function dummyHash(): Promise<string> {
+	return (dummy ??= hashPassword(generatePassword()));
+}
+
+export async function getUserByEmail(db: Database, email: string): Promise<User | null> {
+	const [row] = await db
+		.select({
+			id: usersTable.id,
+			email: usersTable.email,
+			name: usersTable.name,
+			role: usersTable.role,
+		})
+		.from(usersTable)
+		.where(eq(usersTable.email, normalizeEmail(email)));
+	return row ?? null;
 }

@@ -1,0 +1,13 @@
+import type { APIRoute } from 'astro';
+import { deleteSessionCookie, invalidateSession } from '../../lib/server/auth-session.ts';
+import { loadConfig } from '../../lib/server/config.ts';
+import { getDatabase } from '../../lib/server/database.ts';
+
+export const prerender = false;
+
+// POST only (Astro's origin check guards it): a GET link could sign people out from other sites.
+export const POST: APIRoute = async ({ locals, cookies, redirect }) => {
+	if (locals.session) await invalidateSession(await getDatabase(), locals.session.id);
+	deleteSessionCookie(cookies, loadConfig().siteUrl.startsWith('https:'));
+	return redirect('/admin/login', 303);
+};
