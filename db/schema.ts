@@ -105,6 +105,14 @@ export const accessRequestsTable = pgTable(
 		/** Document slugs asked for. */
 		documentSlugs: jsonb('document_slugs').$type<string[]>().notNull(),
 		reason: text('reason'),
+		/** Company and title as given on this request (the requester row keeps the latest). */
+		company: text('company'),
+		title: text('title'),
+		ip: inet('ip'),
+		userAgent: text('user_agent'),
+		/** The approval rule that decided it, if one did. */
+		ruleId: integer('rule_id'),
+		grantId: integer('grant_id'),
 		shareLinkId: integer('share_link_id'),
 		decidedBy: integer('decided_by').references(() => usersTable.id),
 		decidedAt: timestamp('decided_at', { withTimezone: true }),
@@ -316,4 +324,67 @@ export const settingsTable = pgTable('settings', {
 	key: text('key').primaryKey(),
 	value: jsonb('value').notNull(),
 	updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** Buckets of rate-limiter-flexible's Drizzle store, shared by every instance. */
+export const rateLimitsTable = pgTable('rate_limits', {
+	key: text('key').primaryKey(),
+	points: integer('points').notNull().default(0),
+	expire: timestamp('expire', { withTimezone: true }),
+});
+
+export const EMAIL_STATUSES = ['pending', 'sent', 'failed'] as const;
+
+/**
+ * The transactional outbox: an email is written in the same transaction as the change it reports,
+ * then delivered (with retries) by the sender. A provider outage delays mail but loses none.
+ */
+export const emailsTable = pgTable(
+	'emails',
+	{
+		id: serial('id').primaryKey(),
+		template: text('template').notNull(),
+		to: text('to').notNull(),
+		from: text('from').notNull(),
+		subject: text('subject').notNull(),
+		html: text('html').notNull(),
+		text: text('text').notNull(),
+		/** [{ filename, contentType, contentBase64 }] */
+		attachments: jsonb('attachments')
+			.$type<{ filename: string; contentType: string; contentBase64: string }[]>()
+			.notNull()
+			.default(sql`'[]'::jsonb`),
+		/** Sent as Resend's Idempotency-Key, so a retry after a lost answer never sends twice. */
+		idempotencyKey: text('idempotency_key').notNull(),
+		status: text('status', { enum: EMAIL_STATUSES }).notNull().default('pending'),
+		attempts: integer('attempts').notNull().default(0),
+		nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull().defaultNow(),
+		lastError: text('last_error'),
+		providerId: text('provider_id'),
+		createdAt: createdAt(),
+		sentAt: timestamp('sent_at', { withTimezone: true }),
+	},
+	(t) => [
+		uniqueIndex('emails_idempotency_key_idx').on(t.idempotencyKey),
+		index('emails_status_next_idx').on(t.status, t.nextAttemptAt),
+	],
+);
+
+/** "We already have an NDA/MSA with you": staff confirm the claim instead of a click-through. */
+export const ndaClaimsTable = pgTable('nda_claims', {
+	id: serial('id').primaryKey(),
+	requestId: integer('request_id')
+		.notNull()
+		.references(() => accessRequestsTable.id),
+	requesterId: integer('requester_id')
+		.notNull()
+		.references(() => requestersTable.id),
+	reference: text('reference').notNull(),
+	signedOn: date('signed_on', { mode: 'string' }),
+	status: text('status', { enum: ['pending', 'confirmed', 'rejected'] })
+		.notNull()
+		.default('pending'),
+	decidedBy: integer('decided_by').references(() => usersTable.id),
+	decidedAt: timestamp('decided_at', { withTimezone: true }),
+	createdAt: createdAt(),
 });
