@@ -1,9 +1,10 @@
 /**
- * A small flowing-text layout on top of pdf-lib: headings, paragraphs, bullet lists and wrapped
- * tables over as many pages as they need, with a running footer. Used to make the demo reports
- * and (later) NDA receipts.
+ * A small flowing-text layout on top of pdf-lib: headings, paragraphs, lists and wrapped tables
+ * over as many pages as they need, with a running footer. Used to make the demo reports (standard
+ * fonts) and NDA receipts (embedded Unicode fonts, see pdf-fonts.ts).
  */
-import { PDFDocument, type PDFFont, type PDFPage, rgb, StandardFonts } from 'pdf-lib';
+import { type Color, PDFDocument, type PDFFont, type PDFPage, rgb, StandardFonts } from 'pdf-lib';
+import type { EmbeddedFonts, FontStyle } from './pdf-fonts.ts';
 
 export const A4 = { width: 595.28, height: 841.89 } as const;
 export const LETTER = { width: 612, height: 792 } as const;
@@ -13,6 +14,50 @@ const MUTED = rgb(0.38, 0.42, 0.48);
 const RULE = rgb(0.78, 0.8, 0.84);
 const SHADE = rgb(0.93, 0.94, 0.96);
 
+/** What the writer needs from a font: widths, drawing one line, and what it can show. */
+export interface WriterFont {
+	widthOfTextAtSize(text: string, size: number): number;
+	drawText(
+		page: PDFPage,
+		text: string,
+		options: { x: number; y: number; size: number; color: Color },
+	): void;
+	/** `text` with the characters this font cannot draw replaced, so wrapping measures what is drawn. */
+	safe(text: string): string;
+}
+
+export interface WriterFonts {
+	regular: WriterFont;
+	bold: WriterFont;
+	italic: WriterFont;
+}
+
+/** A standard PDF font; it covers WinAnsi only, so anything else is drawn as "?". */
+export function standardWriterFont(font: PDFFont): WriterFont {
+	const charset = new Set(font.getCharacterSet());
+	return {
+		widthOfTextAtSize: (text, size) => font.widthOfTextAtSize(text, size),
+		drawText: (page, text, { x, y, size, color }) =>
+			page.drawText(text, { x, y, size, font, color }),
+		safe(text) {
+			let out = '';
+			for (const ch of text) out += charset.has(ch.codePointAt(0) ?? 0) ? ch : '?';
+			return out;
+		},
+	};
+}
+
+/** Embedded Unicode fonts in one style (there is no italic: it maps to regular). */
+export function unicodeWriterFont(fonts: EmbeddedFonts, style: FontStyle): WriterFont {
+	return {
+		widthOfTextAtSize: (text, size) => fonts.widthOfTextAtSize(text, size, style),
+		drawText: (page, text, options) => {
+			fonts.drawText(page, text, { ...options, style });
+		},
+		safe: (text) => text, // unknown characters become U+FFFD when measured and drawn
+	};
+}
+
 export interface WriterOptions {
 	pageSize?: { width: number; height: number };
 	margin?: number;
@@ -21,17 +66,26 @@ export interface WriterOptions {
 	title: string;
 	author: string;
 	subject?: string;
+	creator?: string;
+	/** Creation and modification date; fixing it makes the same content give the same bytes. */
+	date?: Date;
+	/** Fonts other than Helvetica, e.g. `unicodeWriterFont` over `embedFonts(pdf, …)`. */
+	fonts?: (pdf: PDFDocument) => Promise<WriterFonts>;
 }
+
+type ResolvedOptions = Required<Pick<WriterOptions, 'pageSize' | 'margin' | 'footer'>> &
+	WriterOptions;
+
+const graphemes = new Intl.Segmenter('und', { granularity: 'grapheme' });
 
 export class PdfWriter {
 	readonly pdf: PDFDocument;
-	regular!: PDFFont;
-	bold!: PDFFont;
-	italic!: PDFFont;
+	regular!: WriterFont;
+	bold!: WriterFont;
+	italic!: WriterFont;
 	page!: PDFPage;
 	y = 0;
-	private readonly options: Required<Omit<WriterOptions, 'subject'>> & { subject?: string };
-	private charset = new Set<number>();
+	private readonly options: ResolvedOptions;
 
 	private constructor(pdf: PDFDocument, options: WriterOptions) {
 		this.pdf = pdf;
@@ -41,15 +95,25 @@ export class PdfWriter {
 	static async create(options: WriterOptions): Promise<PdfWriter> {
 		const pdf = await PDFDocument.create();
 		const writer = new PdfWriter(pdf, options);
-		writer.regular = await pdf.embedFont(StandardFonts.Helvetica);
-		writer.bold = await pdf.embedFont(StandardFonts.HelveticaBold);
-		writer.italic = await pdf.embedFont(StandardFonts.HelveticaOblique);
-		writer.charset = new Set(writer.regular.getCharacterSet());
+		const fonts = options.fonts
+			? await options.fonts(pdf)
+			: {
+					regular: standardWriterFont(await pdf.embedFont(StandardFonts.Helvetica)),
+					bold: standardWriterFont(await pdf.embedFont(StandardFonts.HelveticaBold)),
+					italic: standardWriterFont(await pdf.embedFont(StandardFonts.HelveticaOblique)),
+				};
+		writer.regular = fonts.regular;
+		writer.bold = fonts.bold;
+		writer.italic = fonts.italic;
 		pdf.setTitle(options.title);
 		pdf.setAuthor(options.author);
 		if (options.subject) pdf.setSubject(options.subject);
 		pdf.setProducer('Trustroom');
-		pdf.setCreator('Trustroom demo generator');
+		pdf.setCreator(options.creator ?? 'Trustroom demo generator');
+		if (options.date) {
+			pdf.setCreationDate(options.date);
+			pdf.setModificationDate(options.date);
+		}
 		writer.newPage();
 		return writer;
 	}
@@ -76,23 +140,34 @@ export class PdfWriter {
 		this.y -= points;
 	}
 
-	/** Replaces characters the standard fonts cannot encode (they only cover WinAnsi). */
+	/** Replaces characters the regular font cannot draw. */
 	safe(text: string): string {
-		let out = '';
-		for (const ch of text) out += this.charset.has(ch.codePointAt(0) ?? 0) ? ch : '?';
-		return out;
+		return this.regular.safe(text);
 	}
 
-	wrap(text: string, font: PDFFont, size: number, width: number): string[] {
+	/** Breaks at spaces; a word wider than the line (a hash, a URL, CJK) breaks between characters. */
+	wrap(text: string, font: WriterFont, size: number, width: number): string[] {
+		const fits = (candidate: string) => font.widthOfTextAtSize(candidate, size) <= width;
 		const lines: string[] = [];
-		for (const paragraph of this.safe(text).split('\n')) {
+		for (const paragraph of font.safe(text).split('\n')) {
 			let line = '';
 			for (const word of paragraph.split(/\s+/).filter(Boolean)) {
 				const candidate = line ? `${line} ${word}` : word;
-				if (font.widthOfTextAtSize(candidate, size) <= width || !line) line = candidate;
-				else {
-					lines.push(line);
+				if (fits(candidate)) line = candidate;
+				else if (fits(word)) {
+					if (line) lines.push(line);
 					line = word;
+				} else {
+					// Fill the current line with as much of the long word as fits, then continue.
+					let rest = line ? `${line} ` : '';
+					for (const { segment } of graphemes.segment(word)) {
+						if (fits(rest + segment) || rest === '') rest += segment;
+						else {
+							lines.push(rest.trimEnd());
+							rest = segment;
+						}
+					}
+					line = rest;
 				}
 			}
 			lines.push(line);
@@ -103,9 +178,9 @@ export class PdfWriter {
 	text(
 		text: string,
 		options: {
-			font?: PDFFont;
+			font?: WriterFont;
 			size?: number;
-			color?: ReturnType<typeof rgb>;
+			color?: Color;
 			indent?: number;
 			gap?: number;
 		} = {},
@@ -117,11 +192,10 @@ export class PdfWriter {
 		for (const line of this.wrap(text, font, size, this.width - indent)) {
 			this.ensure(leading);
 			this.y -= leading;
-			this.page.drawText(line, {
+			font.drawText(this.page, line, {
 				x: this.left + indent,
 				y: this.y,
 				size,
-				font,
 				color: options.color ?? INK,
 			});
 		}
@@ -136,29 +210,36 @@ export class PdfWriter {
 	}
 
 	bullets(items: string[], size = 10.5): void {
-		for (const item of items) {
-			const lines = this.wrap(item, this.regular, size, this.width - 16);
+		this.list(items, { size });
+	}
+
+	/** A bulleted list, or a numbered one from `start`; `indent` nests it. */
+	list(items: string[], options: { size?: number; start?: number; indent?: number } = {}): void {
+		const { size = 10.5, start, indent = 0 } = options;
+		const markers = items.map((_, i) => (start === undefined ? '•' : `${start + i}.`));
+		const hang =
+			Math.max(16, ...markers.map((m) => this.regular.widthOfTextAtSize(m, size) + 8)) + indent;
+		items.forEach((item, i) => {
+			const lines = this.wrap(item, this.regular, size, this.width - hang);
 			lines.forEach((line, index) => {
 				this.ensure(size * 1.42);
 				this.y -= size * 1.42;
 				if (index === 0)
-					this.page.drawText('•', {
-						x: this.left + 4,
+					this.regular.drawText(this.page, markers[i]!, {
+						x: this.left + indent + 4,
 						y: this.y,
 						size,
-						font: this.regular,
 						color: INK,
 					});
-				this.page.drawText(line, {
-					x: this.left + 16,
+				this.regular.drawText(this.page, line, {
+					x: this.left + hang,
 					y: this.y,
 					size,
-					font: this.regular,
 					color: INK,
 				});
 			});
 			this.y -= 3;
-		}
+		});
 		this.y -= size * 0.5;
 	}
 
@@ -180,7 +261,7 @@ export class PdfWriter {
 		const widths = columns.map((c) => (c.width / total) * this.width);
 		const pad = 4;
 		const leading = size * 1.35;
-		const drawRow = (cells: string[], font: PDFFont, shade: boolean) => {
+		const drawRow = (cells: string[], font: WriterFont, shade: boolean) => {
 			const wrapped = cells.map((cell, i) =>
 				this.wrap(cell, font, size, (widths[i] ?? 0) - 2 * pad),
 			);
@@ -206,11 +287,10 @@ export class PdfWriter {
 			let x = this.left;
 			row.wrapped.forEach((lines, i) => {
 				lines.forEach((line, j) => {
-					this.page.drawText(line, {
+					row.font.drawText(this.page, line, {
 						x: x + pad,
 						y: top - pad - (j + 1) * leading + size * 0.3,
 						size,
-						font: row.font,
 						color: INK,
 					});
 				});
@@ -245,19 +325,17 @@ export class PdfWriter {
 			const size = 8;
 			const y = this.options.margin / 2;
 			if (this.options.footer) {
-				page.drawText(this.safe(this.options.footer), {
+				this.regular.drawText(page, this.safe(this.options.footer), {
 					x: this.left,
 					y,
 					size,
-					font: this.regular,
 					color: MUTED,
 				});
 			}
-			page.drawText(label, {
+			this.regular.drawText(page, label, {
 				x: this.left + this.width - this.regular.widthOfTextAtSize(label, size),
 				y,
 				size,
-				font: this.regular,
 				color: MUTED,
 			});
 		});
