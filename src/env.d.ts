@@ -3,5 +3,8 @@ declare namespace App {
 		/** The signed-in staff member, set by middleware from the session cookie; null if none. */
 		user: import('./lib/server/users.ts').User | null;
 		session: import('./lib/server/auth-session.ts').AuthSession | null;
+		/** The verified requester (a reviewer at a prospect), from their own cookie; null if none. */
+		requester: import('./lib/server/requester-session.ts').Requester | null;
+		requesterSessionId: string | null;
 	}
 }

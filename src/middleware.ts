@@ -8,6 +8,11 @@ import {
 import { loadConfig } from './lib/server/config.ts';
 import { getDatabase } from './lib/server/database.ts';
 import { securityHeaders } from './lib/server/http-headers.ts';
+import {
+	deleteRequesterSessionCookie,
+	requesterCookieName,
+	validateRequesterSessionToken,
+} from './lib/server/requester-session.ts';
 
 let headers: Record<string, string> | undefined;
 
@@ -18,6 +23,8 @@ let headers: Record<string, string> | undefined;
 export const onRequest = defineMiddleware(async (context, next) => {
 	context.locals.user = null;
 	context.locals.session = null;
+	context.locals.requester = null;
+	context.locals.requesterSessionId = null;
 	if (context.isPrerendered) return next();
 
 	const config = loadConfig();
@@ -33,13 +40,24 @@ export const onRequest = defineMiddleware(async (context, next) => {
 		}
 	}
 
+	const requesterToken = context.cookies.get(requesterCookieName(secure))?.value;
+	if (requesterToken) {
+		const result = await validateRequesterSessionToken(await getDatabase(), requesterToken);
+		if (result) {
+			context.locals.requester = result.requester;
+			context.locals.requesterSessionId = result.sessionId;
+		} else {
+			deleteRequesterSessionCookie(context.cookies, secure);
+		}
+	}
+
 	const response = await next();
 	headers ??= securityHeaders(config.siteUrl);
 	for (const [name, value] of Object.entries(headers)) {
 		if (!response.headers.has(name)) response.headers.set(name, value);
 	}
 	// Pages that know who is asking must never be cached by a shared cache.
-	if (context.locals.user && !response.headers.has('Cache-Control'))
+	if ((context.locals.user || context.locals.requester) && !response.headers.has('Cache-Control'))
 		response.headers.set('Cache-Control', 'private, no-store');
 	return response;
 });

@@ -43,7 +43,9 @@ describe('the built trust page', () => {
 			const card = html.slice(html.indexOf(`id="doc-${report.slug}"`));
 			expect(card).toContain(report.title.replace('&', '&amp;'));
 			const action =
-				report.access === 'public' ? `/documents/${report.slug}.pdf` : 'Request access';
+				report.access === 'public'
+					? `/documents/${report.slug}.pdf`
+					: `href="/request?documents=${report.slug}"`;
 			expect(card.slice(0, card.indexOf('</article>'))).toContain(action);
 		}
 		expect(html).toContain('NDA + approval');

@@ -9,7 +9,9 @@ import { createDatabase, migrateDatabase, type DatabaseHandle } from '../../db/c
 import { loadConfig } from '../lib/server/config.ts';
 import { setDatabaseHandle } from '../lib/server/database.ts';
 import { countDocumentVersions, syncContent } from '../lib/server/documents.ts';
+import { registerEmailSender } from '../lib/server/email-kick.ts';
 import { securityHeaders } from '../lib/server/http-headers.ts';
+import { startEmailSender } from '../lib/server/mailer.ts';
 import { seedDemo } from '../lib/server/seed.ts';
 import { countUsers, createUser } from '../lib/server/users.ts';
 import { readTrustContent } from '../lib/server/trust-content.ts';
@@ -105,8 +107,13 @@ async function serve(
 			'',
 		].join('\n'),
 	);
+	const sender = startEmailSender(handle.db, config, { intervalMs: 5_000 });
+	registerEmailSender(sender);
+	if (!config.resendApiKey)
+		console.log(`  Email goes to ${config.outboxDir} (set RESEND_API_KEY to send it)`);
 	const stop = (signal: string) => {
 		console.log(`\n${signal}: stopping…`);
+		void sender.stop();
 		server.close();
 		server.closeAllConnections();
 		void handle.close().finally(() => process.exit(0));

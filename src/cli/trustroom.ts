@@ -12,6 +12,15 @@ import { createDocumentVersion, preflightPdf, syncContent } from '../lib/server/
 import { seedDemo } from '../lib/server/seed.ts';
 import { readTrustContent } from '../lib/server/trust-content.ts';
 import { createUser } from '../lib/server/users.ts';
+import { ACCESS_REQUEST_STATES } from '../../db/schema.ts';
+import { deliverPendingEmails } from '../lib/server/mailer.ts';
+import { addRule, listRules, removeRule } from '../lib/server/policy.ts';
+import {
+	approveRequest,
+	denyRequest,
+	listRequests,
+	type JourneyContext,
+} from '../lib/server/requests.ts';
 import { listDocuments } from '../lib/server/documents.ts';
 
 export class UsageError extends Error {
@@ -32,6 +41,15 @@ Commands:
   users create --email <email> --name <name> --role admin|sales
                                      create a staff user; prints a generated password once
   audit verify                       check the audit log's hash chain
+  requests list [--state pending]    access requests, newest first
+  requests approve <id> [--days N] [--downloads N]
+                                     approve a request waiting for review; emails the requester
+  requests deny <id> [--note TEXT]   decline a request waiting for review (the requester is not told why)
+  rules list                         approval rules, in the order they are tried
+  rules add --domain <example.com|*.example.com> --action approve|review|deny
+            [--priority N] [--days N] [--downloads N] [--expires YYYY-MM-DD]
+                                     add an approval rule (lowest priority number is tried first)
+  rules remove <id>                  remove an approval rule
 
 The database is PostgreSQL when DATABASE_URL is set, else the embedded one in PGLITE_DIR
 (default .data/pglite). Run "trustroom <command> --help" for a command's options.`;
@@ -39,7 +57,9 @@ The database is PostgreSQL when DATABASE_URL is set, else the embedded one in PG
 interface Command {
 	usage: string;
 	options: NonNullable<ParseArgsConfig['options']>;
-	run(values: Record<string, string | boolean | undefined>): Promise<void>;
+	/** Names of positional arguments, e.g. ['id']; none means positionals are refused. */
+	positionals?: string[];
+	run(values: Record<string, string | boolean | undefined>, positionals: string[]): Promise<void>;
 }
 
 const commands: Record<string, Command> = {
@@ -164,6 +184,125 @@ const commands: Record<string, Command> = {
 			});
 		},
 	},
+	'requests list': {
+		usage:
+			'trustroom requests list [--state unverified|verified|nda_accepted|pending|approved|denied|expired]',
+		options: { state: { type: 'string' } },
+		run: (values) =>
+			withDatabase(async (handle) => {
+				await migrateDatabase(handle);
+				const state = values.state as string | undefined;
+				if (state && !ACCESS_REQUEST_STATES.includes(state as never)) {
+					throw new UsageError(`--state must be one of ${ACCESS_REQUEST_STATES.join(', ')}`);
+				}
+				const rows = await listRequests(handle.db, { state: state as never });
+				if (rows.length === 0) console.log(state ? `No ${state} requests.` : 'No requests yet.');
+				for (const r of rows) {
+					console.log(
+						`#${r.id} ${r.state.padEnd(12)} ${r.createdAt.toISOString().slice(0, 16).replace('T', ' ')}  ${r.name} <${r.email}>, ${r.title ?? ''} at ${r.company ?? ''}: ${r.documents.join(', ')}${r.reason ? `\n      reason: ${r.reason.replace(/\s+/g, ' ')}` : ''}`,
+					);
+				}
+			}),
+	},
+	'requests approve': {
+		usage: 'trustroom requests approve <id> [--days N] [--downloads N]',
+		options: { days: { type: 'string' }, downloads: { type: 'string' } },
+		positionals: ['the request id (see trustroom requests list)'],
+		run: (values, [id]) =>
+			withJourney(async (ctx) => {
+				const result = await approveRequest(ctx, requestId(id), {
+					actor: 'cli',
+					grantDays: optionalCount(values, 'days'),
+					downloadCap: optionalCount(values, 'downloads'),
+				});
+				if (!result.ok) throw new Error(decisionError(id!, result));
+				console.log(`Approved request #${id}: grant ${result.grantId}. The requester is emailed.`);
+			}),
+	},
+	'requests deny': {
+		usage: 'trustroom requests deny <id> [--note TEXT]',
+		options: { note: { type: 'string' } },
+		positionals: ['the request id (see trustroom requests list)'],
+		run: (values, [id]) =>
+			withJourney(async (ctx) => {
+				const result = await denyRequest(ctx, requestId(id), {
+					actor: 'cli',
+					note: (values.note as string) ?? null,
+				});
+				if (!result.ok) throw new Error(decisionError(id!, result));
+				console.log(`Declined request #${id}. The requester sees "we will be in touch".`);
+			}),
+	},
+	'rules list': {
+		usage: 'trustroom rules list',
+		options: {},
+		run: () =>
+			withDatabase(async (handle) => {
+				await migrateDatabase(handle);
+				const rules = await listRules(handle.db);
+				if (rules.length === 0)
+					console.log('No approval rules: every request waits for staff review.');
+				for (const r of rules) {
+					const extras = [
+						r.grantDays ? `${r.grantDays} days` : null,
+						r.downloadCap ? `${r.downloadCap} downloads` : null,
+						r.expiresAt ? `until ${r.expiresAt.toISOString().slice(0, 10)}` : null,
+					].filter(Boolean);
+					console.log(
+						`#${r.id} priority ${r.priority}: ${r.domainPattern} → ${r.action}${extras.length ? ` (${extras.join(', ')})` : ''}`,
+					);
+				}
+			}),
+	},
+	'rules add': {
+		usage:
+			'trustroom rules add --domain <example.com|*.example.com> --action approve|review|deny [--priority N] [--days N] [--downloads N] [--expires YYYY-MM-DD]',
+		options: {
+			domain: { type: 'string' },
+			action: { type: 'string' },
+			priority: { type: 'string' },
+			days: { type: 'string' },
+			downloads: { type: 'string' },
+			expires: { type: 'string' },
+		},
+		run: (values) =>
+			withDatabase(async (handle) => {
+				await migrateDatabase(handle);
+				const expires = values.expires as string | undefined;
+				if (
+					expires &&
+					(!/^\d{4}-\d{2}-\d{2}$/.test(expires) || Number.isNaN(Date.parse(expires)))
+				) {
+					throw new UsageError('--expires must be a date such as 2027-06-30');
+				}
+				const result = await addRule(
+					handle.db,
+					{
+						domainPattern: required(values, 'domain', 'example.com or *.example.com'),
+						action: required(values, 'action', 'approve, review or deny'),
+						priority: optionalCount(values, 'priority', 0) ?? undefined,
+						grantDays: optionalCount(values, 'days'),
+						downloadCap: optionalCount(values, 'downloads'),
+						expiresAt: expires ? new Date(`${expires}T23:59:59Z`) : null,
+					},
+					'cli',
+				);
+				if (!result.ok) throw new Error(result.error);
+				console.log(
+					`Added rule #${result.rule.id}: ${result.rule.domainPattern} → ${result.rule.action} (priority ${result.rule.priority}).`,
+				);
+			}),
+	},
+	'rules remove': {
+		usage: 'trustroom rules remove <id>',
+		options: {},
+		positionals: ['the rule id (see trustroom rules list)'],
+		run: (_values, [id]) =>
+			withDatabase(async (handle) => {
+				if (!(await removeRule(handle.db, requestId(id), 'cli'))) throw new Error(`no rule #${id}`);
+				console.log(`Removed rule #${id}.`);
+			}),
+	},
 	'audit verify': {
 		usage: 'trustroom audit verify',
 		options: {},
@@ -182,6 +321,48 @@ const commands: Record<string, Command> = {
 			}),
 	},
 };
+
+function requestId(value: string | undefined): number {
+	const id = Number(value);
+	if (!Number.isSafeInteger(id) || id < 1)
+		throw new UsageError(`"${value}" is not an id; ids are whole numbers such as 12`);
+	return id;
+}
+
+function optionalCount(values: Record<string, unknown>, name: string, min = 1): number | null {
+	const value = values[name];
+	if (value === undefined) return null;
+	const n = Number(value);
+	if (typeof value !== 'string' || !/^\d+$/.test(value) || n < min || n > 100_000) {
+		throw new UsageError(`--${name} must be a whole number${min ? ` of at least ${min}` : ''}`);
+	}
+	return n;
+}
+
+function decisionError(
+	id: string,
+	result: { reason: 'not_found' | 'not_pending'; state?: string },
+): string {
+	return result.reason === 'not_found'
+		? `no request #${id}; see trustroom requests list`
+		: `request #${id} is ${result.state?.replace('_', ' ')}, not waiting for review; only pending requests can be decided`;
+}
+
+/** Runs staff work with the journey's context, then delivers the emails it queued. */
+async function withJourney(work: (ctx: JourneyContext) => Promise<void>): Promise<void> {
+	const config = loadConfig();
+	const content = readTrustContent('src/content');
+	await withDatabase(async (handle) => {
+		await migrateDatabase(handle);
+		await work({ db: handle.db, config, companyName: content.company.name });
+		const delivered = await deliverPendingEmails(handle.db, config);
+		if (delivered.retrying || delivered.failed) {
+			console.warn(
+				`Email: ${delivered.sent} sent, ${delivered.retrying} will be retried by the server, ${delivered.failed} failed.`,
+			);
+		}
+	});
+}
 
 function required(values: Record<string, unknown>, name: string, what: string): string {
 	const value = values[name];
@@ -234,9 +415,16 @@ export async function main(argv: string[]): Promise<number> {
 			strict: true,
 			allowPositionals: true,
 		});
-		if (positionals.length)
-			throw new UsageError(`unexpected argument "${positionals[0]}". Usage: ${command.usage}`);
-		await command.run(values as Record<string, string | boolean | undefined>);
+		const allowed = command.positionals?.length ?? 0;
+		if (positionals.length > allowed)
+			throw new UsageError(
+				`unexpected argument "${positionals[allowed]}". Usage: ${command.usage}`,
+			);
+		if (positionals.length < allowed)
+			throw new UsageError(
+				`missing ${command.positionals![positionals.length]}. Usage: ${command.usage}`,
+			);
+		await command.run(values as Record<string, string | boolean | undefined>, positionals);
 		return 0;
 	} catch (error) {
 		if (process.env.DEBUG?.includes('trustroom')) console.error(error);

@@ -128,7 +128,7 @@ export function deleteSessionCookie(cookies: CookieJar, secure: boolean): void {
 
 const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
 
-function base32(bytes: Uint8Array): string {
+export function base32(bytes: Uint8Array): string {
 	let bits = 0;
 	let value = 0;
 	let out = '';

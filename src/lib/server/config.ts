@@ -19,6 +19,11 @@ export interface Config {
 	resendBaseUrl: string;
 	emailFrom: string;
 	outboxDir: string;
+	/** How long an approved request's access lasts unless its rule says otherwise. */
+	grantDays: number;
+	/** Access requests allowed per hour from one IP address, and for one email address. */
+	rateLimitPerIp: number;
+	rateLimitPerEmail: number;
 }
 
 export class ConfigError extends Error {
@@ -34,6 +39,14 @@ const HEADER_UNSAFE = /[\r\n]/;
 
 const optional = (value: string | undefined) =>
 	value === undefined || value.trim() === '' ? undefined : value.trim();
+
+function wholeNumber(what: string, min: number, max: number) {
+	return z
+		.string()
+		.regex(/^\d+$/, { message: `must be a whole number: ${what}` })
+		.transform(Number)
+		.refine((n) => n >= min && n <= max, { message: `must be between ${min} and ${max}` });
+}
 
 const variables = {
 	DATABASE_URL: z
@@ -78,6 +91,9 @@ const variables = {
 		})
 		.default('Trustroom <trust@localhost>'),
 	OUTBOX_DIR: z.string().default('.data/outbox'),
+	GRANT_DAYS: wholeNumber('a number of days such as 90', 1, 3650).default(90),
+	RATE_LIMIT_PER_IP: wholeNumber('requests per hour, such as 20', 1, 100_000).default(20),
+	RATE_LIMIT_PER_EMAIL: wholeNumber('requests per hour, such as 5', 1, 100_000).default(5),
 };
 
 /** Reads the environment; throws ConfigError naming the first bad variable. */
@@ -105,6 +121,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 		resendBaseUrl: read('RESEND_BASE_URL').replace(/\/+$/, ''),
 		emailFrom: read('EMAIL_FROM'),
 		outboxDir: read('OUTBOX_DIR'),
+		grantDays: read('GRANT_DAYS'),
+		rateLimitPerIp: read('RATE_LIMIT_PER_IP'),
+		rateLimitPerEmail: read('RATE_LIMIT_PER_EMAIL'),
 	};
 }
 

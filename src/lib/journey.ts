@@ -1,0 +1,22 @@
+/** What the requester pages need from the server: the database, the config, the company name. */
+import { getEntry } from 'astro:content';
+import { loadConfig } from './server/config.ts';
+import { getDatabase } from './server/database.ts';
+import type { JourneyContext, RequestMeta } from './server/requests.ts';
+
+export async function journeyContext(): Promise<JourneyContext> {
+	const company = await getEntry('company', 'company');
+	return {
+		db: await getDatabase(),
+		config: loadConfig(),
+		companyName: company?.data.name ?? 'Trustroom',
+	};
+}
+
+export function requestMeta(request: Request, clientAddress: string): RequestMeta {
+	return { ip: clientAddress || null, userAgent: request.headers.get('user-agent') };
+}
+
+export function isSecure(): boolean {
+	return loadConfig().siteUrl.startsWith('https:');
+}

@@ -1,0 +1,16 @@
+import type { APIRoute } from 'astro';
+import { isSecure } from '../../lib/journey.ts';
+import { getDatabase } from '../../lib/server/database.ts';
+import {
+	deleteRequesterSessionCookie,
+	invalidateRequesterSession,
+} from '../../lib/server/requester-session.ts';
+
+export const prerender = false;
+
+export const POST: APIRoute = async ({ locals, cookies, redirect }) => {
+	if (locals.requesterSessionId)
+		await invalidateRequesterSession(await getDatabase(), locals.requesterSessionId);
+	deleteRequesterSessionCookie(cookies, isSecure());
+	return redirect('/', 303);
+};

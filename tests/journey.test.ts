@@ -1,0 +1,312 @@
+/**
+ * The requester's whole path over real HTTP against the built server (`npm start`), on PGlite and
+ * PostgreSQL: request → emailed link → confirm → NDA → decision → portal, and the refusals.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { databases } from './helpers/db.ts';
+import { countEmails, readOutbox, waitForEmail, type OutboxEmail } from './helpers/outbox.ts';
+import { hasTool, pdfPagesText } from './helpers/pdf.ts';
+import { runCli, startServer, type RunningServer } from './helpers/processes.ts';
+
+describe.each(databases())('the requester journey on %s', (backend) => {
+	const tmp = mkdtempSync(join(tmpdir(), 'trustroom-journey-'));
+	const outbox = join(tmp, 'outbox');
+	let env: Record<string, string>;
+	let server: RunningServer;
+	let closeDatabase = async () => {};
+
+	beforeAll(async () => {
+		if (backend.name === 'postgres') {
+			const handle = await backend.open();
+			env = { DATABASE_URL: handle.url! };
+			closeDatabase = () => handle.close();
+		} else {
+			env = { PGLITE_DIR: join(tmp, 'pglite') };
+		}
+		env = { ...env, OUTBOX_DIR: outbox, RATE_LIMIT_PER_EMAIL: '3', RATE_LIMIT_PER_IP: '1000' };
+		for (const args of [
+			['rules', 'add', '--domain', 'acme.example', '--action', 'approve', '--downloads', '10'],
+			[
+				'users',
+				'create',
+				'--email',
+				'reviewer@kestrel-analytics.example',
+				'--name',
+				'Rita Reviewer',
+				'--role',
+				'sales',
+			],
+		]) {
+			const result = await runCli(args, env);
+			expect(result.stderr, args.join(' ')).toBe('');
+		}
+		server = await startServer(env);
+	});
+	afterAll(async () => {
+		await server?.stop();
+		await closeDatabase();
+		rmSync(tmp, { recursive: true, force: true });
+	});
+
+	const post = (
+		path: string,
+		fields: Record<string, string | string[]>,
+		cookie?: string,
+		origin = server.url,
+	) => {
+		const body = new URLSearchParams();
+		for (const [key, value] of Object.entries(fields))
+			for (const v of [value].flat()) body.append(key, v);
+		return fetch(`${server.url}${path}`, {
+			method: 'POST',
+			redirect: 'manual',
+			headers: {
+				Origin: origin,
+				'Content-Type': 'application/x-www-form-urlencoded',
+				...(cookie ? { Cookie: cookie } : {}),
+			},
+			body,
+		});
+	};
+	const get = (path: string, cookie?: string) =>
+		fetch(`${server.url}${path}`, {
+			redirect: 'manual',
+			headers: cookie ? { Cookie: cookie } : {},
+		});
+	const requestFields = (email: string, name = 'Jane Doe') => ({
+		name,
+		email,
+		company: 'Acme Inc',
+		title: 'Security Analyst',
+		reason: 'Vendor review',
+		documents: ['soc2-type2-2025', 'bridge-letter-2026'],
+	});
+	const isLinkFor = (email: string) => (e: OutboxEmail) =>
+		e.to === email && /Confirm your email/.test(e.subject);
+	const linkFor = async (email: string, after = 0) => {
+		const mail = await waitForEmail(outbox, isLinkFor(email), { after });
+		const link = /https?:\/\/\S+\/verify\?token=[A-Za-z0-9_-]{43}/.exec(mail.text)?.[0];
+		expect(link, mail.text).toBeTruthy();
+		return new URL(link!).pathname + new URL(link!).search;
+	};
+	const cookieOf = (response: Response) => response.headers.get('set-cookie')?.split(';')[0] ?? '';
+	async function signInAs(email: string, name?: string): Promise<string> {
+		const before = countEmails(outbox, isLinkFor(email));
+		expect((await post('/request', requestFields(email, name))).status).toBe(200);
+		const link = await linkFor(email, before);
+		const token = new URLSearchParams(link.split('?')[1]).get('token')!;
+		const confirmed = await post('/verify', { token });
+		expect(confirmed.status).toBe(303);
+		return cookieOf(confirmed);
+	}
+	async function acceptNda(cookie: string, name: string) {
+		const page = await (await get('/nda', cookie)).text();
+		const version = /name="ndaVersion" value="([^"]+)"/.exec(page)?.[1];
+		const hash = /name="textSha256" value="([0-9a-f]{64})"/.exec(page)?.[1];
+		expect(version && hash, page.slice(0, 500)).toBeTruthy();
+		return post(
+			'/nda',
+			{
+				action: 'accept',
+				ndaVersion: version!,
+				textSha256: hash!,
+				signerName: name,
+				signerTitle: 'CISO',
+				agree: 'yes',
+			},
+			cookie,
+		);
+	}
+
+	it('shows the request form with the asked-for document ticked', async () => {
+		const html = await (await get('/request?documents=bridge-letter-2026')).text();
+		expect(html).toMatch(
+			/<input type="checkbox" name="documents" value="bridge-letter-2026" checked/,
+		);
+		expect(html).not.toMatch(/value="soc2-type2-2025" checked/);
+		expect(html).not.toContain('<script');
+	});
+
+	it('walks a reviewer from request to portal, approved by a domain rule', async () => {
+		const sent = await post('/request', requestFields('jane@acme.example'));
+		expect(sent.status).toBe(200);
+		expect(await sent.text()).toContain('Check your email');
+		const link = await linkFor('jane@acme.example');
+
+		// A mail scanner's GET shows a button and uses nothing.
+		for (let i = 0; i < 2; i++) {
+			const page = await get(link);
+			expect(page.status).toBe(200);
+			expect(page.headers.get('referrer-policy')).toBe('no-referrer');
+			expect(await page.text()).toContain('Confirm my email');
+		}
+		const token = new URLSearchParams(link.split('?')[1]).get('token')!;
+		const confirmed = await post('/verify', { token });
+		expect(confirmed.status).toBe(303);
+		expect(confirmed.headers.get('location')).toBe('/nda');
+		const setCookie = confirmed.headers.get('set-cookie')!;
+		expect(setCookie).toMatch(/^trustroom_requester=[a-z2-7]{24}\.[a-z2-7]{52};/);
+		expect(setCookie).toContain('HttpOnly');
+		expect(setCookie).toContain('SameSite=Lax');
+		const cookie = cookieOf(confirmed);
+
+		const nda = await get('/nda', cookie);
+		expect(nda.status).toBe(200);
+		expect(await nda.text()).toContain('Mutual non-disclosure agreement');
+		const accepted = await acceptNda(cookie, 'Jane Doe');
+		expect(accepted.status).toBe(303);
+		expect(accepted.headers.get('location')).toBe('/portal');
+
+		const portal = await (await get('/portal', cookie)).text();
+		expect(portal).toContain('SOC 2 Type II report 2025');
+		expect(portal).toContain('Bridge letter (January–September 2026)');
+		expect(portal).toMatch(/Access until \d+ \w+ \d{4}/);
+		expect(portal).toContain('10 of 10 downloads left');
+		expect(portal).toContain('Approved');
+
+		const granted = await waitForEmail(
+			outbox,
+			(e) => e.to === 'jane@acme.example' && e.template === 'access-granted',
+		);
+		expect(granted.text).toContain('SOC 2 Type II report 2025');
+		const receipt = await waitForEmail(
+			outbox,
+			(e) => e.to === 'jane@acme.example' && e.attachments.length > 0,
+		);
+		const pdf = Buffer.from(receipt.attachments[0]!.contentBase64, 'base64');
+		expect(receipt.attachments[0]).toMatchObject({ contentType: 'application/pdf' });
+		if (hasTool('pdftotext')) {
+			const text = pdfPagesText(pdf).join('\n');
+			expect(text).toContain('Jane Doe');
+			expect(text).toMatch(/[0-9a-f]{64}/);
+		}
+		const receiptLink = /href="(\/portal\/nda-receipt\/\d+\.pdf)"/.exec(portal)?.[1];
+		const download = await get(receiptLink!, cookie);
+		expect(download.status).toBe(200);
+		expect(download.headers.get('content-type')).toBe('application/pdf');
+	});
+
+	it('refuses a link that was already used, and a tampered one', async () => {
+		const link = await linkFor('jane@acme.example');
+		const token = new URLSearchParams(link.split('?')[1]).get('token')!;
+		const reused = await post('/verify', { token });
+		expect(reused.status).toBe(400);
+		expect(await reused.text()).toContain('This link has already been used');
+		const tampered = `${token.slice(0, -2)}${token.endsWith('AA') ? 'BB' : 'AA'}`;
+		const bad = await post('/verify', { token: tampered });
+		expect(bad.status).toBe(400);
+		expect(await bad.text()).toContain('This link is not valid');
+		expect(bad.headers.get('set-cookie')).toBeNull();
+	});
+
+	it('sends a request with no matching rule to staff, and `trustroom requests approve` grants it', async () => {
+		const cookie = await signInAs('bob@globex.example', 'Bob Buyer');
+		expect((await acceptNda(cookie, 'Bob Buyer')).status).toBe(303);
+		expect(await (await get('/portal', cookie)).text()).toContain(
+			'Our team is reviewing your request',
+		);
+		const staff = await waitForEmail(
+			outbox,
+			(e) => e.to === 'reviewer@kestrel-analytics.example' && e.text.includes('bob@globex.example'),
+		);
+		const id = /requests approve (\d+)/.exec(staff.text)?.[1];
+		expect(id).toBeTruthy();
+		await waitForEmail(
+			outbox,
+			(e) => e.to === 'bob@globex.example' && e.template === 'request-received',
+		);
+
+		// The embedded database admits one process: stop the server for the CLI, as an admin would.
+		if (backend.name === 'pglite') await server.stop();
+		const approved = await runCli(['requests', 'approve', id!], env);
+		expect(approved.stderr).toBe('');
+		expect(approved.stdout).toContain(`Approved request #${id}`);
+		if (backend.name === 'pglite') server = await startServer(env);
+
+		await waitForEmail(
+			outbox,
+			(e) => e.to === 'bob@globex.example' && e.template === 'access-granted',
+		);
+		const portal = await (await get('/portal', cookie)).text();
+		expect(portal).toContain('SOC 2 Type II report 2025');
+		expect(portal).toContain('Approved');
+	});
+
+	it('lets a reviewer with an NDA on file ask staff to confirm it instead', async () => {
+		const cookie = await signInAs('carol@initech.example', 'Carol');
+		const claimed = await post(
+			'/nda',
+			{ action: 'claim', reference: 'MSA-2024-117', signedOn: '2024-05-02' },
+			cookie,
+		);
+		expect(claimed.status).toBe(303);
+		expect(await (await get('/portal', cookie)).text()).toContain(
+			'Our team is reviewing your request',
+		);
+		const staff = await waitForEmail(
+			outbox,
+			(e) =>
+				e.to === 'reviewer@kestrel-analytics.example' && e.text.includes('carol@initech.example'),
+		);
+		expect(staff.text).toContain('MSA-2024-117');
+	});
+
+	it('keeps one requester out of another requester’s portal and receipts', async () => {
+		const jane = await signInAs('jane@acme.example');
+		const janePortal = await (await get('/portal', jane)).text();
+		const receipt = /href="(\/portal\/nda-receipt\/\d+\.pdf)"/.exec(janePortal)?.[1];
+		const dave = await signInAs('dave@acme.example', 'Dave');
+		const theirs = await get(receipt!, dave);
+		expect(theirs.status).toBe(404);
+		expect(await (await get('/portal', dave)).text()).not.toContain('jane@acme.example');
+		expect((await get(receipt!)).status).toBe(401);
+		expect((await get('/portal')).status).toBe(401);
+	});
+
+	it('refuses form posts from another site', async () => {
+		const response = await post(
+			'/request',
+			requestFields('mallory@acme.example'),
+			undefined,
+			'https://evil.example',
+		);
+		expect(response.status).toBe(403);
+		await new Promise((resolve) => setTimeout(resolve, 300));
+		expect(readOutbox(outbox).filter((e) => e.to === 'mallory@acme.example')).toHaveLength(0);
+	});
+
+	it('answers known and unknown emails the same way', async () => {
+		const known = await post('/request', requestFields('jane@acme.example'));
+		const unknown = await post('/request', requestFields('zed@unknown.example'));
+		expect(known.status).toBe(unknown.status);
+		const strip = (html: string, email: string) => html.replaceAll(email, 'EMAIL');
+		expect(strip(await known.text(), 'jane@acme.example')).toBe(
+			strip(await unknown.text(), 'zed@unknown.example'),
+		);
+	});
+
+	it('explains bad input next to the field and keeps what was typed', async () => {
+		const response = await post('/request', {
+			...requestFields('not-an-email'),
+			name: 'Jane\r\nBcc: x@evil.example',
+		});
+		expect(response.status).toBe(400);
+		const html = await response.text();
+		expect(html).toContain('Work email must be an address such as jane@company.com');
+		expect(html).toContain('Full name must be on one line');
+		expect(html).toContain('value="Acme Inc"');
+	});
+
+	it('rate-limits requests for one email address', async () => {
+		const statuses = [];
+		for (let i = 0; i < 4; i++)
+			statuses.push((await post('/request', requestFields('flood@acme.example'))).status);
+		expect(statuses).toEqual([200, 200, 200, 429]);
+		const limited = await post('/request', requestFields('flood@acme.example'));
+		expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+		expect(await limited.text()).toContain('Please try again in about');
+	});
+});
