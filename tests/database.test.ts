@@ -64,7 +64,25 @@ describe.each(databases())('on %s', (backend) => {
 		expect(await verifyAuditChain(handle.db)).toMatchObject({ ok: true, count: 10 });
 	});
 
-	it('detects an edited audit event', async () => {
+	it('refuses to change or delete audit events', async () => {
+		const refused = async (query: Promise<unknown>) => {
+			const error = await query.then(
+				() => null,
+				(e: Error) => e,
+			);
+			// drizzle wraps the database's error; the trigger's message is its cause.
+			expect(String((error as { cause?: unknown } | null)?.cause ?? error)).toMatch(
+				/audit_events are append-only/,
+			);
+		};
+		await refused(handle.db.execute(sql`update audit_events set actor = 'x' where seq = 1`));
+		await refused(handle.db.execute(sql`delete from audit_events where seq = 1`));
+		await refused(handle.db.execute(sql`truncate audit_events`));
+		expect(await verifyAuditChain(handle.db)).toMatchObject({ ok: true, count: 10 });
+	});
+
+	it('detects an edited audit event (by someone able to lift the guard)', async () => {
+		await handle.db.execute(sql`alter table audit_events disable trigger audit_events_append_only`);
 		await handle.db.execute(sql`update audit_events set data = '{"a": 9}'::jsonb where seq = 1`);
 		expect(await verifyAuditChain(handle.db)).toMatchObject({
 			ok: false,

@@ -293,6 +293,30 @@ describe.each(databases())('the journey on %s', (backend) => {
 		expect(await requesterNeedsNda(handle.db, session.requester.id)).toBe(false);
 	});
 
+	it('keeps NDA evidence append-only: no change, no deletion', async () => {
+		const [evidence] = await handle.db.select().from(ndaAcceptancesTable).limit(1);
+		for (const change of [
+			handle.db
+				.update(ndaAcceptancesTable)
+				.set({ signerName: 'Someone Else' })
+				.where(eq(ndaAcceptancesTable.id, evidence!.id)),
+			handle.db.delete(ndaAcceptancesTable).where(eq(ndaAcceptancesTable.id, evidence!.id)),
+		]) {
+			const error = await change.then(
+				() => null,
+				(e: Error) => e,
+			);
+			expect(String((error as { cause?: unknown } | null)?.cause ?? error)).toMatch(
+				/nda_acceptances are append-only/,
+			);
+		}
+		const [after] = await handle.db
+			.select()
+			.from(ndaAcceptancesTable)
+			.where(eq(ndaAcceptancesTable.id, evidence!.id));
+		expect(after).toEqual(evidence);
+	});
+
 	it('does not ask again for the same NDA version, but does for a new one', async () => {
 		const { token } = await requestAndVerify('jane@acme.example');
 		expect(await verifyAccessRequest(ctx, token, meta)).toMatchObject({ ok: true, next: 'portal' });

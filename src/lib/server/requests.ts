@@ -266,6 +266,16 @@ export async function acceptNda(
 		acceptedAt: now,
 	};
 	return ctx.db.transaction(async (tx) => {
+		const waiting = await tx
+			.select({ id: accessRequestsTable.id })
+			.from(accessRequestsTable)
+			.where(
+				and(
+					eq(accessRequestsTable.requesterId, requester.id),
+					eq(accessRequestsTable.state, 'verified'),
+				),
+			)
+			.orderBy(asc(accessRequestsTable.id));
 		const [acceptance] = await tx
 			.insert(ndaAcceptancesTable)
 			.values({
@@ -279,6 +289,8 @@ export async function acceptNda(
 				ip: meta.ip,
 				userAgent,
 				acceptedAt: now,
+				// The request that asked for it; the row is append-only, so it is set here or never.
+				requestId: waiting[0]?.id ?? null,
 			})
 			.returning({ id: ndaAcceptancesTable.id });
 		if (!acceptance) throw new Error('Inserting the NDA acceptance returned nothing');
@@ -315,22 +327,7 @@ export async function acceptNda(
 				ip: meta.ip,
 			},
 		});
-		const waiting = await tx
-			.select({ id: accessRequestsTable.id })
-			.from(accessRequestsTable)
-			.where(
-				and(
-					eq(accessRequestsTable.requesterId, requester.id),
-					eq(accessRequestsTable.state, 'verified'),
-				),
-			);
 		for (const request of waiting) {
-			await tx
-				.update(ndaAcceptancesTable)
-				.set({ requestId: request.id })
-				.where(
-					and(eq(ndaAcceptancesTable.id, acceptance.id), isNull(ndaAcceptancesTable.requestId)),
-				);
 			await setState(tx, request.id, 'nda_accepted', now);
 			await applyPolicy(tx, ctx, request.id, now);
 		}
