@@ -205,6 +205,82 @@ describe.each(databases())('trustroom on %s', (backend) => {
 		expect(result.stderr.trim().split('\n')).toHaveLength(1);
 	});
 
+	it('manages approval rules', async () => {
+		const added = await runCli(
+			[
+				'rules',
+				'add',
+				'--domain',
+				'*.Acme.example',
+				'--action',
+				'approve',
+				'--priority',
+				'10',
+				'--days',
+				'30',
+				'--downloads',
+				'3',
+			],
+			env,
+		);
+		expect(added.stderr).toBe('');
+		const id = /^Added rule #(\d+): \*\.acme\.example → approve \(priority 10\)\.$/m.exec(
+			added.stdout,
+		)?.[1];
+		expect(id).toBeTruthy();
+		const list = await runCli(['rules', 'list'], env);
+		expect(list.stdout).toContain(
+			`#${id} priority 10: *.acme.example → approve (30 days, 3 downloads)`,
+		);
+		expect((await runCli(['rules', 'remove', id!], env)).stdout).toContain(`Removed rule #${id}.`);
+		expect((await runCli(['rules', 'list'], env)).stdout).toContain('No approval rules');
+	});
+
+	it.each([
+		[
+			['rules', 'add', '--domain', 'acme', '--action', 'approve'],
+			1,
+			'trustroom: "acme" is not a domain pattern; use example.com or *.example.com',
+		],
+		[
+			['rules', 'add', '--domain', 'acme.example', '--action', 'allow'],
+			1,
+			'trustroom: the action must be approve, review or deny, not "allow"',
+		],
+		[
+			['rules', 'add', '--domain', 'acme.example', '--action', 'approve', '--days', '0'],
+			2,
+			'trustroom: --days must be a whole number of at least 1',
+		],
+		[['rules', 'remove', '999'], 1, 'trustroom: no rule #999'],
+		[['requests', 'approve', '999'], 1, 'trustroom: no request #999; see trustroom requests list'],
+		[
+			['requests', 'approve', 'abc'],
+			2,
+			'trustroom: "abc" is not an id; ids are whole numbers such as 12',
+		],
+		[
+			['requests', 'approve'],
+			2,
+			'trustroom: missing the request id (see trustroom requests list). Usage: trustroom requests approve <id> [--days N] [--downloads N]',
+		],
+		[['requests', 'deny', '999'], 1, 'trustroom: no request #999; see trustroom requests list'],
+		[
+			['requests', 'list', '--state', 'waiting'],
+			2,
+			'trustroom: --state must be one of unverified, verified, nda_accepted, pending, approved, denied, expired',
+		],
+	])('refuses %j', async (args, code, message) => {
+		const result = await runCli(args, env);
+		expect(result.code).toBe(code);
+		expect(result.stderr.split('\n')[0]).toBe(message);
+	});
+
+	it('lists requests (none yet)', async () => {
+		const result = await runCli(['requests', 'list', '--state', 'pending'], env);
+		expect(result.stdout.trim()).toBe('No pending requests.');
+	});
+
 	it('verifies the audit chain', async () => {
 		const result = await runCli(['audit', 'verify'], env);
 		expect(result.code).toBe(0);

@@ -5,7 +5,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDatabase, type Database } from '../db/client.ts';
+import { oneTimeTokensTable } from '../db/schema.ts';
+import { sha256 } from '../src/lib/server/crypto.ts';
 import { databases } from './helpers/db.ts';
 import { countEmails, readOutbox, waitForEmail, type OutboxEmail } from './helpers/outbox.ts';
 import { hasTool, pdfPagesText } from './helpers/pdf.ts';
@@ -92,6 +96,26 @@ describe.each(databases())('the requester journey on %s', (backend) => {
 		expect(link, mail.text).toBeTruthy();
 		return new URL(link!).pathname + new URL(link!).search;
 	};
+	/** Runs `work` on the server's database; the embedded one admits one process, so the server pauses. */
+	async function withDatabaseDirectly(work: (db: Database) => Promise<unknown>) {
+		if (env.DATABASE_URL) {
+			const handle = await createDatabase({ url: env.DATABASE_URL });
+			try {
+				await work(handle.db);
+			} finally {
+				await handle.close();
+			}
+			return;
+		}
+		await server.stop();
+		const handle = await createDatabase({ pgliteDir: env.PGLITE_DIR! });
+		try {
+			await work(handle.db);
+		} finally {
+			await handle.close();
+			server = await startServer(env);
+		}
+	}
 	const cookieOf = (response: Response) => response.headers.get('set-cookie')?.split(';')[0] ?? '';
 	async function signInAs(email: string, name?: string): Promise<string> {
 		const before = countEmails(outbox, isLinkFor(email));
@@ -200,6 +224,27 @@ describe.each(databases())('the requester journey on %s', (backend) => {
 		expect(bad.status).toBe(400);
 		expect(await bad.text()).toContain('This link is not valid');
 		expect(bad.headers.get('set-cookie')).toBeNull();
+	});
+
+	it('refuses an expired link and says how to get a new one', async () => {
+		const before = countEmails(outbox, isLinkFor('late@acme.example'));
+		expect((await post('/request', requestFields('late@acme.example'))).status).toBe(200);
+		const link = await linkFor('late@acme.example', before);
+		const token = new URLSearchParams(link.split('?')[1]).get('token')!;
+		// Age the link past its 30 minutes in the database itself.
+		await withDatabaseDirectly((db) =>
+			db
+				.update(oneTimeTokensTable)
+				.set({ expiresAt: new Date(Date.now() - 60_000) })
+				.where(eq(oneTimeTokensTable.tokenHash, sha256(token))),
+		);
+		const page = await get(link);
+		expect(page.status).toBe(400);
+		expect(await page.text()).toContain('This link has expired');
+		const confirmed = await post('/verify', { token });
+		expect(confirmed.status).toBe(400);
+		expect(await confirmed.text()).toContain('Request the documents again for a new one');
+		expect(confirmed.headers.get('set-cookie')).toBeNull();
 	});
 
 	it('sends a request with no matching rule to staff, and `trustroom requests approve` grants it', async () => {
