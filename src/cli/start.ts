@@ -94,6 +94,7 @@ async function serve(
 			'',
 			`  Trustroom is serving ${local}  (ready in ${((performance.now() - startedAt) / 1000).toFixed(1)} s)`,
 			`  Public address: ${config.siteUrl}`,
+			`  Email: ${config.resendApiKey ? `Resend (${config.resendBaseUrl})` : `files in ${config.outboxDir} (set RESEND_API_KEY to send)`}`,
 			`  Database: ${handle.kind === 'pglite' ? `embedded PGlite in ${handle.location}` : `PostgreSQL at ${handle.location}`}`,
 			`  Staff sign-in: ${local}/admin/login`,
 			...(demoAdmin
