@@ -2,7 +2,7 @@
  * The requester's whole path over real HTTP against the built server (`npm start`), on PGlite and
  * PostgreSQL: request → emailed link → confirm → NDA → decision → portal, and the refusals.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
@@ -14,6 +14,8 @@ import { databases } from './helpers/db.ts';
 import { countEmails, readOutbox, waitForEmail, type OutboxEmail } from './helpers/outbox.ts';
 import { hasTool, pdfPagesText } from './helpers/pdf.ts';
 import { runCli, startServer, type RunningServer } from './helpers/processes.ts';
+
+const PER_EMAIL = 8;
 
 describe.each(databases())('the requester journey on %s', (backend) => {
 	const tmp = mkdtempSync(join(tmpdir(), 'trustroom-journey-'));
@@ -30,7 +32,12 @@ describe.each(databases())('the requester journey on %s', (backend) => {
 		} else {
 			env = { PGLITE_DIR: join(tmp, 'pglite') };
 		}
-		env = { ...env, OUTBOX_DIR: outbox, RATE_LIMIT_PER_EMAIL: '3', RATE_LIMIT_PER_IP: '1000' };
+		env = {
+			...env,
+			OUTBOX_DIR: outbox,
+			RATE_LIMIT_PER_EMAIL: String(PER_EMAIL),
+			RATE_LIMIT_PER_IP: '1000',
+		};
 		for (const args of [
 			['rules', 'add', '--domain', 'acme.example', '--action', 'approve', '--downloads', '10'],
 			[
@@ -213,6 +220,69 @@ describe.each(databases())('the requester journey on %s', (backend) => {
 		expect(download.headers.get('content-type')).toBe('application/pdf');
 	});
 
+	it('hands the approved reviewer a stamped copy, traceable and verifiable', async () => {
+		const cookie = await signInAs('jane@acme.example');
+		const response = await post('/portal/download/soc2-type2-2025.pdf', {}, cookie);
+		expect(response.status).toBe(200);
+		expect(response.headers.get('content-type')).toBe('application/pdf');
+		expect(response.headers.get('cache-control')).toBe('no-store');
+		expect(response.headers.get('content-disposition')).toBe(
+			'attachment; filename="Kestrel-Analytics-SOC-2-Type-II-report-2025-jane-doe.pdf"',
+		);
+		const bytes = new Uint8Array(await response.arrayBuffer());
+		expect(Number(response.headers.get('content-length'))).toBe(bytes.byteLength);
+		const copyId = response.headers.get('x-copy-id')!;
+		expect(copyId).toMatch(/^[A-Z0-9]{4}-[A-Z0-9]{4}$/);
+		if (hasTool('pdftotext')) {
+			const pages = pdfPagesText(bytes);
+			expect(pages.length).toBeGreaterThanOrEqual(60);
+			for (const page of pages) {
+				const text = page.replace(/\s+/g, ' ');
+				expect(text).toContain(copyId);
+				expect(text).toContain('Jane Doe');
+				expect(text).toContain('Acme Inc');
+			}
+		}
+		expect(await (await get('/portal', cookie)).text()).toContain('9 of 10 downloads left');
+
+		const verified = await get(`/verify/${copyId}`);
+		expect(verified.status).toBe(200);
+		const page = await verified.text();
+		expect(page).toContain('Genuine.');
+		expect(page).toContain('j***@acme.example');
+		expect(page).not.toContain('jane@acme.example');
+		const unknown = await get('/verify/ZZZZ-ZZZZ');
+		expect(unknown.status).toBe(404);
+		expect(await unknown.text()).toContain('did not issue a copy');
+
+		const leaked = join(tmp, 'leaked.pdf');
+		writeFileSync(leaked, bytes);
+		if (backend.name === 'pglite') await server.stop();
+		const traced = await runCli(['trace', '--file', leaked], env);
+		if (backend.name === 'pglite') server = await startServer(env);
+		expect(traced.stderr).toBe('');
+		expect(traced.stdout).toContain(`Copy ${copyId} (found in the file's metadata)`);
+		expect(traced.stdout).toContain('Issued to: Jane Doe <jane@acme.example>, Acme Inc');
+		expect(traced.stdout).toContain('identical to the copy we issued');
+	});
+
+	it('refuses a download without a session, for a document not granted, and from another site', async () => {
+		expect((await post('/portal/download/soc2-type2-2025.pdf', {})).status).toBe(401);
+		const dave = await signInAs('dave2@globex.example', 'Dave');
+		const notGranted = await post('/portal/download/soc2-type2-2025.pdf', {}, dave);
+		expect(notGranted.status).toBe(403);
+		expect(await notGranted.text()).toContain('Request it from the trust center page');
+		const jane = await signInAs('jane@acme.example');
+		const crossSite = await post(
+			'/portal/download/soc2-type2-2025.pdf',
+			{},
+			jane,
+			'https://evil.example',
+		);
+		expect(crossSite.status).toBe(403);
+		expect(crossSite.headers.get('content-type')).not.toBe('application/pdf');
+	});
+
 	it('refuses a link that was already used, and a tampered one', async () => {
 		const link = await linkFor('jane@acme.example');
 		const token = new URLSearchParams(link.split('?')[1]).get('token')!;
@@ -347,9 +417,10 @@ describe.each(databases())('the requester journey on %s', (backend) => {
 
 	it('rate-limits requests for one email address', async () => {
 		const statuses = [];
-		for (let i = 0; i < 4; i++)
+		for (let i = 0; i <= PER_EMAIL; i++) {
 			statuses.push((await post('/request', requestFields('flood@acme.example'))).status);
-		expect(statuses).toEqual([200, 200, 200, 429]);
+		}
+		expect(statuses).toEqual([...Array(PER_EMAIL).fill(200), 429]);
 		const limited = await post('/request', requestFields('flood@acme.example'));
 		expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
 		expect(await limited.text()).toContain('Please try again in about');

@@ -2,7 +2,7 @@
  * The `trustroom` command. Each failure is one clear line on stderr and a non-zero exit
  * (1: the command failed, 2: the command line was wrong); set DEBUG=trustroom for stack traces.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { createDatabase, migrateDatabase, type DatabaseHandle } from '../../db/client.ts';
@@ -14,6 +14,9 @@ import { readTrustContent } from '../lib/server/trust-content.ts';
 import { createUser } from '../lib/server/users.ts';
 import { ACCESS_REQUEST_STATES } from '../../db/schema.ts';
 import { deliverPendingEmails } from '../lib/server/mailer.ts';
+import { sha256Hex } from '../lib/server/crypto.ts';
+import { getCopy } from '../lib/server/downloads.ts';
+import { generateCopyId, readCopyId, stampPdf } from '../lib/server/watermark.ts';
 import { addRule, listRules, removeRule } from '../lib/server/policy.ts';
 import {
 	approveRequest,
@@ -41,6 +44,11 @@ Commands:
   users create --email <email> --name <name> --role admin|sales
                                      create a staff user; prints a generated password once
   audit verify                       check the audit log's hash chain
+  trace --file <pdf> | --id <copy-id>
+                                     who received a (leaked) copy: from its metadata, else its text
+  watermark --in <pdf> --out <pdf> --name <name> --email <email> --company <company>
+            [--copy-id ID] [--valid-until YYYY-MM-DD] [--period-start D --period-end D]
+                                     stamp a file offline with the same engine (records nothing)
   requests list [--state pending]    access requests, newest first
   requests approve <id> [--days N] [--downloads N]
                                      approve a request waiting for review; emails the requester
@@ -140,7 +148,11 @@ const commands: Record<string, Command> = {
 					`cannot read ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String(error)}`,
 				);
 			}
-			const check = await preflightPdf(bytes);
+			const config = loadConfig();
+			const check = await preflightPdf(bytes, {
+				maxBytes: config.maxUploadBytes,
+				maxPages: config.maxPages,
+			});
 			if (!check.ok) throw new Error(`${file} was refused: ${check.reason}`);
 			for (const warning of check.warnings) console.warn(`Warning: ${warning}`);
 			await withDatabase(async (handle) => {
@@ -303,6 +315,103 @@ const commands: Record<string, Command> = {
 				console.log(`Removed rule #${id}.`);
 			}),
 	},
+	trace: {
+		usage: 'trustroom trace --file <pdf> | --id <copy-id>',
+		options: { file: { type: 'string' }, id: { type: 'string' } },
+		async run(values) {
+			const file = values.file as string | undefined;
+			let id = (values.id as string | undefined)?.trim().toUpperCase();
+			if (!file === !id) throw new UsageError('give either --file <pdf> or --id <copy-id>');
+			let source = 'given on the command line';
+			let fileSha: string | null = null;
+			if (file) {
+				const bytes = await readInput(file);
+				const found = await readCopyId(bytes);
+				if (!found)
+					throw new Error(`no copy id found in ${file} (neither in its metadata nor in its text)`);
+				id = found.copyId;
+				source =
+					found.source === 'metadata'
+						? "found in the file's metadata"
+						: "found in the file's page text (its metadata was stripped)";
+				fileSha = sha256Hex(bytes);
+			}
+			await withDatabase(async (handle) => {
+				await migrateDatabase(handle);
+				const copy = await getCopy(handle.db, id!);
+				if (!copy) throw new Error(`copy ${id} was not issued by this trust center`);
+				const day = (d: Date) => d.toISOString().slice(0, 16).replace('T', ' ');
+				const lines = [
+					`Copy ${copy.copyId} (${source})`,
+					`  Document:  ${copy.documentTitle} (version ${copy.versionId}${copy.periodStart ? `, period ${copy.periodStart} to ${copy.periodEnd}` : ''})`,
+					`  Issued to: ${copy.requesterName} <${copy.requesterEmail}>, ${copy.requesterCompany}`,
+					`  Issued at: ${day(copy.issuedAt)} UTC from ${copy.ip ?? 'unknown IP'}${copy.userAgent ? ` (${copy.userAgent})` : ''}`,
+					`  Grant:     #${copy.grantId}, valid until ${copy.grantExpiresAt.toISOString().slice(0, 10)}${copy.grantRevokedAt ? `, revoked ${day(copy.grantRevokedAt)} UTC` : ''}`,
+					`  Status:    ${copy.status}${copy.status === 'failed' ? ' (stamping failed: this copy never left the server)' : ''}`,
+				];
+				if (fileSha && copy.outputSha256) {
+					lines.push(
+						`  File:      ${fileSha === copy.outputSha256 ? 'identical to the copy we issued' : 'differs from the copy we issued (edited or re-saved after download)'}`,
+					);
+				}
+				console.log(lines.join('\n'));
+			});
+		},
+	},
+	watermark: {
+		usage:
+			'trustroom watermark --in <pdf> --out <pdf> --name <name> --email <email> --company <company> [--copy-id ID] [--valid-until YYYY-MM-DD] [--period-start YYYY-MM-DD --period-end YYYY-MM-DD]',
+		options: {
+			in: { type: 'string' },
+			out: { type: 'string' },
+			name: { type: 'string' },
+			email: { type: 'string' },
+			company: { type: 'string' },
+			'copy-id': { type: 'string' },
+			'valid-until': { type: 'string' },
+			'period-start': { type: 'string' },
+			'period-end': { type: 'string' },
+			title: { type: 'string' },
+		},
+		async run(values) {
+			const input = required(values, 'in', 'the PDF to stamp');
+			const output = required(values, 'out', 'where to write the stamped copy');
+			const dates = ['valid-until', 'period-start', 'period-end'].map((name) => {
+				const value = values[name] as string | undefined;
+				if (
+					value !== undefined &&
+					(!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(value)))
+				) {
+					throw new UsageError(`--${name} must be a date such as 2027-02-20`);
+				}
+				return value ?? null;
+			});
+			const copyId = ((values['copy-id'] as string | undefined) ?? generateCopyId()).toUpperCase();
+			if (!/^[A-Z0-9]{4}-[A-Z0-9]{4}$/.test(copyId))
+				throw new UsageError('--copy-id must look like 7F3K-Q9MD');
+			const bytes = await readInput(input);
+			const check = await preflightPdf(bytes);
+			if (!check.ok) throw new Error(`${input} cannot be stamped: ${check.reason}`);
+			const config = loadConfig();
+			const stamped = await stampPdf(bytes, {
+				name: required(values, 'name', "the recipient's full name"),
+				email: required(values, 'email', "the recipient's email"),
+				company: required(values, 'company', "the recipient's company"),
+				issuedAt: new Date(),
+				validUntil: dates[0] ? new Date(`${dates[0]}T23:59:59Z`) : null,
+				periodStart: dates[1] ?? null,
+				periodEnd: dates[2] ?? null,
+				copyId,
+				verifyUrl: `${config.siteUrl}/verify/${copyId}`,
+				documentTitle: (values.title as string | undefined) ?? basename(input, '.pdf'),
+			});
+			await writeFile(output, stamped);
+			console.log(`Stamped ${check.pages} pages as copy ${copyId} → ${output}`);
+			console.log(
+				'This copy is not recorded: /verify will not know it. Note the id if you need to trace it.',
+			);
+		},
+	},
 	'audit verify': {
 		usage: 'trustroom audit verify',
 		options: {},
@@ -321,6 +430,17 @@ const commands: Record<string, Command> = {
 			}),
 	},
 };
+
+async function readInput(file: string): Promise<Uint8Array> {
+	try {
+		return new Uint8Array(await readFile(file));
+	} catch (error) {
+		const code = (error as NodeJS.ErrnoException).code;
+		throw new Error(
+			`cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : String(error)}`,
+		);
+	}
+}
 
 function requestId(value: string | undefined): number {
 	const id = Number(value);

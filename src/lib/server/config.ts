@@ -24,6 +24,13 @@ export interface Config {
 	/** Access requests allowed per hour from one IP address, and for one email address. */
 	rateLimitPerIp: number;
 	rateLimitPerEmail: number;
+	/** Stamping worker threads, jobs allowed to wait for one, and the time one job may take. */
+	stampWorkers: number;
+	stampQueue: number;
+	stampTimeoutMs: number;
+	/** Upload pre-flight limits. */
+	maxUploadBytes: number;
+	maxPages: number;
 }
 
 export class ConfigError extends Error {
@@ -94,6 +101,11 @@ const variables = {
 	GRANT_DAYS: wholeNumber('a number of days such as 90', 1, 3650).default(90),
 	RATE_LIMIT_PER_IP: wholeNumber('requests per hour, such as 20', 1, 100_000).default(20),
 	RATE_LIMIT_PER_EMAIL: wholeNumber('requests per hour, such as 5', 1, 100_000).default(5),
+	STAMP_WORKERS: wholeNumber('worker threads, such as 2', 1, 64).default(2),
+	STAMP_QUEUE: wholeNumber('waiting stamp jobs, such as 32', 0, 10_000).default(32),
+	STAMP_TIMEOUT_MS: wholeNumber('milliseconds, such as 60000', 1000, 3_600_000).default(60_000),
+	MAX_UPLOAD_MB: wholeNumber('megabytes, such as 100', 1, 2048).default(100),
+	MAX_PAGES: wholeNumber('pages, such as 2000', 1, 100_000).default(2000),
 };
 
 /** Reads the environment; throws ConfigError naming the first bad variable. */
@@ -124,6 +136,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 		grantDays: read('GRANT_DAYS'),
 		rateLimitPerIp: read('RATE_LIMIT_PER_IP'),
 		rateLimitPerEmail: read('RATE_LIMIT_PER_EMAIL'),
+		stampWorkers: read('STAMP_WORKERS'),
+		stampQueue: read('STAMP_QUEUE'),
+		stampTimeoutMs: read('STAMP_TIMEOUT_MS'),
+		maxUploadBytes: read('MAX_UPLOAD_MB') * 1024 * 1024,
+		maxPages: read('MAX_PAGES'),
 	};
 }
 
