@@ -2,7 +2,9 @@
  * `npm start`: check the configuration, open and migrate the database, seed the demo on an empty
  * one, build the site if it is missing or out of date, then serve it.
  */
+import { writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createDatabase, migrateDatabase, type DatabaseHandle } from '../../db/client.ts';
@@ -112,8 +114,10 @@ async function serve(
 	registerEmailSender(sender);
 	if (!config.resendApiKey)
 		console.log(`  Email goes to ${config.outboxDir} (set RESEND_API_KEY to send it)`);
+	const loopStats = recordEventLoopDelay(process.env.EVENT_LOOP_STATS_FILE);
 	const stop = (signal: string) => {
 		console.log(`\n${signal}: stopping…`);
+		loopStats?.();
 		void sender.stop();
 		server.close();
 		server.closeAllConnections();
@@ -121,4 +125,27 @@ async function serve(
 	};
 	process.once('SIGINT', () => stop('SIGINT'));
 	process.once('SIGTERM', () => stop('SIGTERM'));
+}
+
+/**
+ * For `npm run bench`: measures this process's event-loop delay (SIGUSR2 resets it) and writes
+ * p50/p99/max in milliseconds to `file` when the server stops.
+ */
+function recordEventLoopDelay(file: string | undefined): (() => void) | null {
+	if (!file) return null;
+	const histogram = monitorEventLoopDelay({ resolution: 5 });
+	histogram.enable();
+	process.on('SIGUSR2', () => histogram.reset());
+	return () => {
+		histogram.disable();
+		const ms = (ns: number) => ns / 1e6;
+		writeFileSync(
+			file,
+			JSON.stringify({
+				p50: ms(histogram.percentile(50)),
+				p99: ms(histogram.percentile(99)),
+				max: ms(histogram.max),
+			}),
+		);
+	};
 }

@@ -4,7 +4,8 @@
  * once into tests/.tmp/bench/. Prints, per file: a plain pdf-lib load+save copy, the stamp in
  * process and through the worker pool (medians), the ratio, output size and peak RSS.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
@@ -12,6 +13,8 @@ import fontkit from '@pdf-lib/fontkit';
 import { PDFDict, PDFDocument, PDFName, type PDFRef, rgb } from 'pdf-lib';
 import { stampPdf, type StampInput } from '../../src/lib/server/watermark.ts';
 import { createStampPool } from '../../src/lib/server/watermark-pool.ts';
+import { waitForEmail } from '../helpers/outbox.ts';
+import { runCli, startServer } from '../helpers/processes.ts';
 
 const OUT = 'tests/.tmp/bench';
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -153,11 +156,155 @@ async function measure(work: () => Promise<unknown>): Promise<{ ms: number; peak
 
 // -------------------------------------------------------------------------------------------
 // HTTP part (hook): event-loop delay and p99 of GET / while 16 concurrent downloads run.
-// To be filled in once POST /portal/download/<slug>.pdf exists: start the server with
-// tests/helpers/processes.ts `startServer`, seed a grant, fire 16 downloads at once and, in
-// parallel, GET / in a loop; report the server's event-loop delay and GET / p50/p99.
+/**
+ * The server under load: a reviewer approved by rule downloads the 100-page report 16 at a time
+ * (three bursts) while GET / is requested in a loop. Reports GET / latency without and with the
+ * downloads, and the server's own event-loop delay during the bursts (the start script records
+ * it when EVENT_LOOP_STATS_FILE is set).
+ */
 async function benchHttp(): Promise<void> {
-	console.log('\nHTTP: not measured yet (the download route is not there yet; see benchHttp).');
+	const dir = mkdtempSync(join(tmpdir(), 'trustroom-bench-'));
+	const stats = join(dir, 'event-loop.json');
+	// BENCH_DATABASE_URL: an empty PostgreSQL database to measure with, instead of the embedded one.
+	const database = process.env.BENCH_DATABASE_URL
+		? { DATABASE_URL: process.env.BENCH_DATABASE_URL }
+		: { PGLITE_DIR: join(dir, 'db') };
+	const env = {
+		...database,
+		OUTBOX_DIR: join(dir, 'outbox'),
+		EVENT_LOOP_STATS_FILE: stats,
+		STAMP_WORKERS: process.env.STAMP_WORKERS ?? '1',
+		STAMP_QUEUE: '32',
+	};
+	try {
+		for (const args of [
+			['rules', 'add', '--domain', 'bench.example', '--action', 'approve'],
+			['documents', 'upload', '--slug', 'soc2-type2-2025', '--file', join(OUT, 'report-100.pdf')],
+		]) {
+			const result = await runCli(args, env);
+			if (result.code !== 0) throw new Error(`${args.join(' ')}: ${result.stderr}`);
+		}
+		const server = await startServer(env);
+		try {
+			const cookie = await approvedReviewer(server.url, env.OUTBOX_DIR);
+			const download = async () => {
+				const response = await fetch(`${server.url}/portal/download/soc2-type2-2025.pdf`, {
+					method: 'POST',
+					headers: {
+						Origin: server.url,
+						Cookie: cookie,
+						'Content-Type': 'application/x-www-form-urlencoded',
+					},
+				});
+				await response.arrayBuffer();
+				if (response.status !== 200) throw new Error(`download answered ${response.status}`);
+			};
+			await download(); // warm the workers and fonts
+			const idle = await pageLatencies(server.url, () => false, 200);
+			process.kill(server.pid, 'SIGUSR2'); // reset the event-loop histogram
+			const downloads: number[] = [];
+			let running = true;
+			const loaded = pageLatencies(server.url, () => running, 1);
+			const started = performance.now();
+			for (let burst = 0; burst < 3; burst++) {
+				await Promise.all(
+					Array.from({ length: 16 }, async () => {
+						const t = performance.now();
+						await download();
+						downloads.push(performance.now() - t);
+					}),
+				);
+			}
+			const elapsed = performance.now() - started;
+			running = false;
+			const busy = await loaded;
+			await server.stop();
+			const loop = JSON.parse(readFileSync(stats, 'utf8')) as {
+				p50: number;
+				p99: number;
+				max: number;
+			};
+			console.log(
+				[
+					'',
+					`HTTP (npm start, ${process.env.BENCH_DATABASE_URL ? 'PostgreSQL' : 'embedded database'}, ${env.STAMP_WORKERS} stamping worker(s), 100-page report):`,
+					`  GET / idle:                 p50 ${q(idle, 0.5)} ms, p99 ${q(idle, 0.99)} ms (${idle.length} requests)`,
+					`  GET / during 3×16 downloads: p50 ${q(busy, 0.5)} ms, p99 ${q(busy, 0.99)} ms (${busy.length} requests)`,
+					`  downloads: 48 in ${(elapsed / 1000).toFixed(1)} s, each p50 ${q(downloads, 0.5)} ms, p99 ${q(downloads, 0.99)} ms`,
+					`  server event-loop delay during the downloads: p50 ${loop.p50.toFixed(1)} ms, p99 ${loop.p99.toFixed(1)} ms, max ${loop.max.toFixed(1)} ms`,
+				].join('\n'),
+			);
+		} finally {
+			await server.stop();
+		}
+	} finally {
+		rmSync(dir, { recursive: true, force: true });
+	}
+}
+
+/** Requests GET / one after another, at least `minimum` times and while `keepGoing()`. */
+async function pageLatencies(
+	url: string,
+	keepGoing: () => boolean,
+	minimum: number,
+): Promise<number[]> {
+	const times: number[] = [];
+	while (times.length < minimum || keepGoing()) {
+		const t = performance.now();
+		const response = await fetch(`${url}/`);
+		await response.arrayBuffer();
+		times.push(performance.now() - t);
+	}
+	return times;
+}
+
+/** request → emailed link → confirm → NDA, approved by the bench.example rule. */
+async function approvedReviewer(url: string, outbox: string): Promise<string> {
+	const post = (path: string, fields: Record<string, string>, cookie = '') =>
+		fetch(`${url}${path}`, {
+			method: 'POST',
+			redirect: 'manual',
+			headers: { Origin: url, 'Content-Type': 'application/x-www-form-urlencoded', Cookie: cookie },
+			body: new URLSearchParams(fields),
+		});
+	const body = new URLSearchParams({
+		name: 'Bench Reviewer',
+		email: 'reviewer@bench.example',
+		company: 'Bench Inc',
+		title: 'CISO',
+		documents: 'soc2-type2-2025',
+	});
+	await fetch(`${url}/request`, {
+		method: 'POST',
+		headers: { Origin: url, 'Content-Type': 'application/x-www-form-urlencoded' },
+		body,
+	});
+	const mail = await waitForEmail(outbox, (e) => e.to === 'reviewer@bench.example');
+	const token = /token=([A-Za-z0-9_-]{43})/.exec(mail.text)![1]!;
+	const cookie = (await post('/verify', { token })).headers.get('set-cookie')!.split(';')[0]!;
+	const nda = await (await fetch(`${url}/nda`, { headers: { Cookie: cookie } })).text();
+	const version = /name="ndaVersion" value="([^"]+)"/.exec(nda)![1]!;
+	const hash = /name="textSha256" value="([0-9a-f]{64})"/.exec(nda)![1]!;
+	await post(
+		'/nda',
+		{
+			action: 'accept',
+			ndaVersion: version,
+			textSha256: hash,
+			signerName: 'Bench Reviewer',
+			signerTitle: 'CISO',
+			agree: 'yes',
+		},
+		cookie,
+	);
+	return cookie;
+}
+
+function q(values: number[], quantile: number): string {
+	const sorted = [...values].sort((a, b) => a - b);
+	return (sorted[Math.min(sorted.length - 1, Math.floor(quantile * sorted.length))] ?? 0).toFixed(
+		1,
+	);
 }
 
 async function main(): Promise<void> {

@@ -66,6 +66,7 @@ export async function freePort(): Promise<number> {
 
 export interface RunningServer {
 	url: string;
+	pid: number;
 	output: () => string;
 	stop(): Promise<void>;
 }
@@ -104,9 +105,10 @@ export async function startServer(
 	});
 	return {
 		url: `http://127.0.0.1:${port}`,
+		pid: child.pid!,
 		output: () => output,
 		async stop() {
-			child.kill('SIGTERM');
+			if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
 			await exited;
 		},
 	};

@@ -3,6 +3,7 @@
  * and the start script run outside Astro, so astro:env cannot be the one source). A bad value
  * stops the start with a message that names the variable and says what to set.
  */
+import { availableParallelism } from 'node:os';
 import { z } from 'astro/zod';
 
 export interface Config {
@@ -101,7 +102,10 @@ const variables = {
 	GRANT_DAYS: wholeNumber('a number of days such as 90', 1, 3650).default(90),
 	RATE_LIMIT_PER_IP: wholeNumber('requests per hour, such as 20', 1, 100_000).default(20),
 	RATE_LIMIT_PER_EMAIL: wholeNumber('requests per hour, such as 5', 1, 100_000).default(5),
-	STAMP_WORKERS: wholeNumber('worker threads, such as 2', 1, 64).default(2),
+	// One core stays free for the event loop, so pages stay fast while copies are stamped.
+	STAMP_WORKERS: wholeNumber('worker threads, such as 2', 1, 64).default(
+		Math.max(1, availableParallelism() - 1),
+	),
 	STAMP_QUEUE: wholeNumber('waiting stamp jobs, such as 32', 0, 10_000).default(32),
 	STAMP_TIMEOUT_MS: wholeNumber('milliseconds, such as 60000', 1000, 3_600_000).default(60_000),
 	MAX_UPLOAD_MB: wholeNumber('megabytes, such as 100', 1, 2048).default(100),

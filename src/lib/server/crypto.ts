@@ -4,6 +4,13 @@ export function sha256Hex(data: Uint8Array | string): string {
 	return createHash('sha256').update(data).digest('hex');
 }
 
+/** SHA-256 computed on libuv's thread pool, for large buffers on a busy server. */
+export async function sha256HexAsync(data: Uint8Array): Promise<string> {
+	return Buffer.from(
+		await crypto.subtle.digest('SHA-256', data as Uint8Array<ArrayBuffer>),
+	).toString('hex');
+}
+
 export function sha256(data: Uint8Array | string): Uint8Array {
 	return new Uint8Array(createHash('sha256').update(data).digest());
 }

@@ -14,7 +14,7 @@ import {
 	requestersTable,
 } from '../../../db/schema.ts';
 import { appendAuditEvent } from './audit.ts';
-import { sha256Hex } from './crypto.ts';
+import { sha256HexAsync } from './crypto.ts';
 import type { RequestMeta } from './requests.ts';
 import type { Requester } from './requester-session.ts';
 import type { StampResult } from './watermark-pool.ts';
@@ -138,7 +138,7 @@ export async function deliverCopy(
 	}
 	const { eligible } = found;
 
-	let started: { downloadId: number; copyId: string; bytes: Uint8Array };
+	let started: { downloadId: number; copyId: string };
 	try {
 		started = await ctx.db.transaction(async (tx) => {
 			// Lock the grant so two parallel downloads cannot both take the last one under the cap.
@@ -171,12 +171,7 @@ export async function deliverCopy(
 				subject: `copy:${copyId}`,
 				data: { document: slug, versionId: eligible.versionId, grantId: grant.id, ip: meta.ip },
 			});
-			const [version] = await tx
-				.select({ bytes: documentVersionsTable.bytes })
-				.from(documentVersionsTable)
-				.where(eq(documentVersionsTable.id, eligible.versionId));
-			if (!version) throw new Error(`Document version ${eligible.versionId} vanished`);
-			return { downloadId: row.id, copyId, bytes: version.bytes };
+			return { downloadId: row.id, copyId };
 		});
 	} catch (error) {
 		if (error instanceof DenialError) {
@@ -190,7 +185,9 @@ export async function deliverCopy(
 		return { ok: false, reason: 'log_unavailable' };
 	}
 
-	const stamped = await ctx.stamp(started.bytes, {
+	// Shared memory: the workers read the cached original in place.
+	const original = await getVersionBytes(ctx.db, eligible.versionId);
+	const stamped = await ctx.stamp(original, {
 		name: requester.name,
 		email: requester.email,
 		company: requester.company,
@@ -221,7 +218,8 @@ export async function deliverCopy(
 	}
 	await ctx.db
 		.update(downloadsTable)
-		.set({ status: 'served', outputSha256: sha256Hex(stamped.bytes) })
+		// WebCrypto hashes off the event loop (a multi-megabyte copy would stall it here).
+		.set({ status: 'served', outputSha256: await sha256HexAsync(stamped.bytes) })
 		.where(eq(downloadsTable.id, started.downloadId));
 	return {
 		ok: true,
@@ -229,6 +227,43 @@ export async function deliverCopy(
 		copyId: started.copyId,
 		filename: copyFilename(ctx.companyName, eligible.documentTitle, requester.name),
 	};
+}
+
+/**
+ * Document versions never change once stored, so their bytes are kept in memory (up to a budget)
+ * instead of being read from the database for every download: on the embedded database a
+ * multi-megabyte read runs on the event loop.
+ */
+const VERSION_CACHE_BYTES = 256 * 1024 * 1024;
+const versionCache = new Map<number, Uint8Array>();
+let versionCacheSize = 0;
+
+async function getVersionBytes(db: Database, versionId: number): Promise<Uint8Array> {
+	const cached = versionCache.get(versionId);
+	if (cached) {
+		// Most recently used last, so the oldest entry is evicted first.
+		versionCache.delete(versionId);
+		versionCache.set(versionId, cached);
+		return cached;
+	}
+	const [version] = await db
+		.select({ bytes: documentVersionsTable.bytes })
+		.from(documentVersionsTable)
+		.where(eq(documentVersionsTable.id, versionId));
+	if (!version) throw new Error(`Document version ${versionId} vanished`);
+	// In shared memory, so stamping workers can read it without a copy per download.
+	const shared = new Uint8Array(new SharedArrayBuffer(version.bytes.byteLength));
+	shared.set(version.bytes);
+	if (shared.byteLength <= VERSION_CACHE_BYTES) {
+		versionCache.set(versionId, shared);
+		versionCacheSize += shared.byteLength;
+		for (const [id, bytes] of versionCache) {
+			if (versionCacheSize <= VERSION_CACHE_BYTES) break;
+			versionCache.delete(id);
+			versionCacheSize -= bytes.byteLength;
+		}
+	}
+	return shared;
 }
 
 class DenialError extends Error {

@@ -25,7 +25,8 @@ export type StampResult =
 
 export interface StampPool {
 	/**
-	 * Stamps in a worker. When `bytes` spans its whole ArrayBuffer, that buffer is transferred
+	 * Stamps in a worker. Bytes in a SharedArrayBuffer are shared, read-only. When `bytes` spans
+	 * its whole ArrayBuffer, that buffer is transferred
 	 * (not copied) and `bytes` is empty afterwards; pass a copy to keep using it.
 	 */
 	stamp(bytes: Uint8Array, input: StampInput): Promise<StampResult>;
@@ -82,12 +83,14 @@ export function createStampPool(options: StampPoolOptions = {}): StampPool {
 			inFlight++;
 			const started = performance.now();
 			const signal = AbortSignal.timeout(timeoutMs);
+			// Shared memory (a cached original) is read by the worker in place: no copy, no transfer.
+			const shared = bytes.buffer instanceof SharedArrayBuffer;
 			const owned = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
-			const task: StampTask = { bytes: owned ? bytes : bytes.slice(), input };
+			const task: StampTask = { bytes: shared || owned ? bytes : bytes.slice(), input };
 			try {
 				const output = await piscina.run(task, {
 					signal,
-					transferList: [task.bytes.buffer as ArrayBuffer],
+					transferList: shared ? [] : [task.bytes.buffer as ArrayBuffer],
 				});
 				averageMs = averageMs * 0.8 + (performance.now() - started) * 0.2;
 				return { ok: true, bytes: output };
