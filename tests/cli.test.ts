@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
@@ -8,6 +8,7 @@ import { createDatabase } from '../db/client.ts';
 import { usersTable } from '../db/schema.ts';
 import { verifyPasswordHash } from '../src/lib/server/password.ts';
 import { databases } from './helpers/db.ts';
+import { hasTool, pdfPagesText } from './helpers/pdf.ts';
 import { runCli } from './helpers/processes.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'trustroom-cli-'));
@@ -279,6 +280,102 @@ describe.each(databases())('trustroom on %s', (backend) => {
 	it('lists requests (none yet)', async () => {
 		const result = await runCli(['requests', 'list', '--state', 'pending'], env);
 		expect(result.stdout.trim()).toBe('No pending requests.');
+	});
+
+	it('stamps a file offline, which trace then does not know', async () => {
+		const pdf = await PDFDocument.create();
+		pdf.addPage();
+		pdf.addPage([842, 595]);
+		const original = join(tmp, 'handout.pdf');
+		const stamped = join(tmp, 'handout-stamped.pdf');
+		writeFileSync(original, await pdf.save());
+		const result = await runCli(
+			[
+				'watermark',
+				'--in',
+				original,
+				'--out',
+				stamped,
+				'--name',
+				'Zoë Ångström',
+				'--email',
+				'zoe@acme.example',
+				'--company',
+				'Acme Inc',
+				'--copy-id',
+				'HAND-QXT2',
+			],
+			env,
+		);
+		expect(result.stderr).toBe('');
+		expect(result.stdout).toContain('Stamped 2 pages as copy HAND-QXT2');
+		expect(result.stdout).toContain('This copy is not recorded');
+		if (hasTool('pdftotext')) {
+			for (const page of pdfPagesText(new Uint8Array(readFileSync(stamped)))) {
+				expect(page.replace(/\s+/g, ' ')).toMatch(
+					/Zoë Ångström.*HAND-QXT2|HAND-QXT2.*Zoë Ångström/,
+				);
+			}
+		}
+		const traced = await runCli(['trace', '--file', stamped], env);
+		expect(traced.code).toBe(1);
+		expect(traced.stderr.trim()).toBe(
+			'trustroom: copy HAND-QXT2 was not issued by this trust center',
+		);
+	});
+
+	it.each([
+		[['trace'], 2, 'trustroom: give either --file <pdf> or --id <copy-id>'],
+		[
+			['trace', '--id', 'ZZZZ-ZZZZ'],
+			1,
+			'trustroom: copy ZZZZ-ZZZZ was not issued by this trust center',
+		],
+		[
+			['trace', '--file', 'tests/fixtures/encrypted-empty-password.pdf'],
+			1,
+			/^trustroom: no copy id found in .*encrypted-empty-password\.pdf|^trustroom: /,
+		],
+		[
+			[
+				'watermark',
+				'--in',
+				'nope.pdf',
+				'--out',
+				'x.pdf',
+				'--name',
+				'A',
+				'--email',
+				'a@b.co',
+				'--company',
+				'C',
+			],
+			1,
+			'trustroom: cannot read nope.pdf: no such file',
+		],
+		[
+			[
+				'watermark',
+				'--in',
+				'tests/fixtures/encrypted-empty-password.pdf',
+				'--out',
+				'x.pdf',
+				'--name',
+				'A',
+				'--email',
+				'a@b.co',
+				'--company',
+				'C',
+			],
+			1,
+			/cannot be stamped: the PDF is encrypted/,
+		],
+	])('refuses %j', async (args, code, message) => {
+		const result = await runCli(args as string[], env);
+		expect(result.code).toBe(code);
+		const first = result.stderr.split('\n')[0]!;
+		if (typeof message === 'string') expect(first).toBe(message);
+		else expect(first).toMatch(message);
 	});
 
 	it('verifies the audit chain', async () => {

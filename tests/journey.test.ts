@@ -87,13 +87,17 @@ describe.each(databases())('the requester journey on %s', (backend) => {
 			redirect: 'manual',
 			headers: cookie ? { Cookie: cookie } : {},
 		});
-	const requestFields = (email: string, name = 'Jane Doe') => ({
+	const requestFields = (
+		email: string,
+		name = 'Jane Doe',
+		documents = ['soc2-type2-2025', 'bridge-letter-2026'],
+	) => ({
 		name,
 		email,
 		company: 'Acme Inc',
 		title: 'Security Analyst',
 		reason: 'Vendor review',
-		documents: ['soc2-type2-2025', 'bridge-letter-2026'],
+		documents,
 	});
 	const isLinkFor = (email: string) => (e: OutboxEmail) =>
 		e.to === email && /Confirm your email/.test(e.subject);
@@ -124,9 +128,9 @@ describe.each(databases())('the requester journey on %s', (backend) => {
 		}
 	}
 	const cookieOf = (response: Response) => response.headers.get('set-cookie')?.split(';')[0] ?? '';
-	async function signInAs(email: string, name?: string): Promise<string> {
+	async function signInAs(email: string, name?: string, documents?: string[]): Promise<string> {
 		const before = countEmails(outbox, isLinkFor(email));
-		expect((await post('/request', requestFields(email, name))).status).toBe(200);
+		expect((await post('/request', requestFields(email, name, documents))).status).toBe(200);
 		const link = await linkFor(email, before);
 		const token = new URLSearchParams(link.split('?')[1]).get('token')!;
 		const confirmed = await post('/verify', { token });
@@ -264,6 +268,22 @@ describe.each(databases())('the requester journey on %s', (backend) => {
 		expect(traced.stdout).toContain(`Copy ${copyId} (found in the file's metadata)`);
 		expect(traced.stdout).toContain('Issued to: Jane Doe <jane@acme.example>, Acme Inc');
 		expect(traced.stdout).toContain('identical to the copy we issued');
+	});
+
+	it('tells a reader of an older report that a newer one supersedes it', async () => {
+		const cookie = await signInAs('jane@acme.example', 'Jane Doe', ['soc2-type2-2024']);
+		const response = await post('/portal/download/soc2-type2-2024.pdf', {}, cookie);
+		expect(response.status).toBe(200);
+		const copyId = response.headers.get('x-copy-id')!;
+		await response.arrayBuffer();
+		const page = await (await get(`/verify/${copyId.toLowerCase()}`)).text();
+		expect(page).toContain('Genuine.');
+		expect(page).toContain('No: superseded by the SOC 2 Type II report 2025');
+		if (backend.name === 'pglite') await server.stop();
+		const traced = await runCli(['trace', '--id', copyId.toLowerCase()], env);
+		if (backend.name === 'pglite') server = await startServer(env);
+		expect(traced.stdout).toContain(`Copy ${copyId} (given on the command line)`);
+		expect(traced.stdout).toContain('SOC 2 Type II report 2024');
 	});
 
 	it('refuses a download without a session, for a document not granted, and from another site', async () => {

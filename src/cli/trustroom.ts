@@ -16,7 +16,7 @@ import { ACCESS_REQUEST_STATES } from '../../db/schema.ts';
 import { deliverPendingEmails } from '../lib/server/mailer.ts';
 import { sha256Hex } from '../lib/server/crypto.ts';
 import { getCopy } from '../lib/server/downloads.ts';
-import { generateCopyId, readCopyId, stampPdf } from '../lib/server/watermark.ts';
+import { COPY_ID_PATTERN, generateCopyId, readCopyId, stampPdf } from '../lib/server/watermark.ts';
 import { addRule, listRules, removeRule } from '../lib/server/policy.ts';
 import {
 	approveRequest,
@@ -326,7 +326,10 @@ const commands: Record<string, Command> = {
 			let fileSha: string | null = null;
 			if (file) {
 				const bytes = await readInput(file);
-				const found = await readCopyId(bytes);
+				// pdf-lib reports damage it works around on the console; keep the output to one line.
+				const warn = console.warn;
+				console.warn = () => {};
+				const found = await readCopyId(bytes).finally(() => (console.warn = warn));
 				if (!found)
 					throw new Error(`no copy id found in ${file} (neither in its metadata nor in its text)`);
 				id = found.copyId;
@@ -387,8 +390,11 @@ const commands: Record<string, Command> = {
 				return value ?? null;
 			});
 			const copyId = ((values['copy-id'] as string | undefined) ?? generateCopyId()).toUpperCase();
-			if (!/^[A-Z0-9]{4}-[A-Z0-9]{4}$/.test(copyId))
-				throw new UsageError('--copy-id must look like 7F3K-Q9MD');
+			if (!new RegExp(`^${COPY_ID_PATTERN.source}$`).test(copyId)) {
+				throw new UsageError(
+					'--copy-id must look like 7F3K-Q9MD (letters and digits without 0, 1, I, L, O, U)',
+				);
+			}
 			const bytes = await readInput(input);
 			const check = await preflightPdf(bytes);
 			if (!check.ok) throw new Error(`${input} cannot be stamped: ${check.reason}`);
