@@ -34,6 +34,13 @@ export function generateSessionToken(): { id: string; secret: string; token: str
 	return { id, secret, token: `${id}.${secret}` };
 }
 
+/** `<id>.<secret>` → its parts, or null for anything else. */
+export function parseSessionToken(token: string): { id: string; secret: string } | null {
+	const [id, secret, extra] = token.split('.');
+	if (!id || !secret || extra !== undefined || id.length > 64 || secret.length > 128) return null;
+	return { id, secret };
+}
+
 export async function createSession(
 	db: Database,
 	userId: number,
@@ -53,8 +60,9 @@ export async function validateSessionToken(
 	now = new Date(),
 ): Promise<SessionValidationResult> {
 	const none = { session: null, user: null } as const;
-	const [id, secret, extra] = token.split('.');
-	if (!id || !secret || extra !== undefined || id.length > 64 || secret.length > 128) return none;
+	const parts = parseSessionToken(token);
+	if (!parts) return none;
+	const { id, secret } = parts;
 	const [row] = await db
 		.select({
 			id: authSessionsTable.id,

@@ -6,7 +6,7 @@ import { and, eq, gt } from 'drizzle-orm';
 import type { Database } from '../../../db/client.ts';
 import { requesterSessionsTable, requestersTable } from '../../../db/schema.ts';
 import type { Executor } from './audit.ts';
-import { generateSessionToken, type CookieJar } from './auth-session.ts';
+import { generateSessionToken, parseSessionToken, type CookieJar } from './auth-session.ts';
 import { constantTimeEqual, sha256 } from './crypto.ts';
 
 export const REQUESTER_SESSION_TTL_MS = 7 * 24 * 60 * 60 * 1000;
@@ -40,8 +40,9 @@ export async function validateRequesterSessionToken(
 	token: string,
 	now = new Date(),
 ): Promise<{ sessionId: string; requester: Requester } | null> {
-	const [id, secret, extra] = token.split('.');
-	if (!id || !secret || extra !== undefined || id.length > 64 || secret.length > 128) return null;
+	const parts = parseSessionToken(token);
+	if (!parts) return null;
+	const { id, secret } = parts;
 	const [row] = await db
 		.select({
 			secretHash: requesterSessionsTable.secretHash,

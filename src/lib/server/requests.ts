@@ -593,6 +593,32 @@ export type StaffDecisionResult =
 	| { ok: false; reason: 'not_found' | 'not_pending'; state?: RequestState };
 
 /** Staff approval of a request waiting for review (confirms an NDA claim on it, too). */
+/**
+ * Locks a request for a staff decision; it must be waiting for review. Settles an NDA claim on it
+ * the same way. Returns the refusal, or null when the decision may go ahead.
+ */
+async function settlePending(
+	tx: Executor,
+	requestId: number,
+	claim: 'confirmed' | 'rejected',
+	now: Date,
+	decidedBy: number | null | undefined,
+): Promise<Extract<StaffDecisionResult, { ok: false }> | null> {
+	const [request] = await tx
+		.select({ state: accessRequestsTable.state })
+		.from(accessRequestsTable)
+		.where(eq(accessRequestsTable.id, requestId))
+		.for('update');
+	if (!request) return { ok: false, reason: 'not_found' };
+	if (request.state !== 'pending')
+		return { ok: false, reason: 'not_pending', state: request.state };
+	await tx
+		.update(ndaClaimsTable)
+		.set({ status: claim, decidedAt: now, decidedBy: decidedBy ?? null })
+		.where(and(eq(ndaClaimsTable.requestId, requestId), eq(ndaClaimsTable.status, 'pending')));
+	return null;
+}
+
 export async function approveRequest(
 	ctx: JourneyContext,
 	requestId: number,
@@ -605,18 +631,8 @@ export async function approveRequest(
 ): Promise<StaffDecisionResult> {
 	const now = ctx.now ?? new Date();
 	return ctx.db.transaction(async (tx) => {
-		const [request] = await tx
-			.select()
-			.from(accessRequestsTable)
-			.where(eq(accessRequestsTable.id, requestId))
-			.for('update');
-		if (!request) return { ok: false, reason: 'not_found' };
-		if (request.state !== 'pending')
-			return { ok: false, reason: 'not_pending', state: request.state };
-		await tx
-			.update(ndaClaimsTable)
-			.set({ status: 'confirmed', decidedAt: now, decidedBy: options.decidedBy ?? null })
-			.where(and(eq(ndaClaimsTable.requestId, requestId), eq(ndaClaimsTable.status, 'pending')));
+		const refused = await settlePending(tx, requestId, 'confirmed', now, options.decidedBy);
+		if (refused) return refused;
 		const grantId = await grantRequest(tx, ctx, requestId, {
 			actor: options.actor,
 			grantDays: options.grantDays ?? null,
@@ -641,18 +657,8 @@ export async function denyRequest(
 ): Promise<StaffDecisionResult> {
 	const now = ctx.now ?? new Date();
 	return ctx.db.transaction(async (tx) => {
-		const [request] = await tx
-			.select()
-			.from(accessRequestsTable)
-			.where(eq(accessRequestsTable.id, requestId))
-			.for('update');
-		if (!request) return { ok: false, reason: 'not_found' };
-		if (request.state !== 'pending')
-			return { ok: false, reason: 'not_pending', state: request.state };
-		await tx
-			.update(ndaClaimsTable)
-			.set({ status: 'rejected', decidedAt: now, decidedBy: options.decidedBy ?? null })
-			.where(and(eq(ndaClaimsTable.requestId, requestId), eq(ndaClaimsTable.status, 'pending')));
+		const refused = await settlePending(tx, requestId, 'rejected', now, options.decidedBy);
+		if (refused) return refused;
 		await setState(tx, requestId, 'denied', now, {
 			decidedAt: now,
 			decidedBy: options.decidedBy ?? null,
