@@ -269,6 +269,18 @@ describe.each(databases())('deliverCopy on %s', (backend) => {
 		}
 	});
 
+	it('draws another copy id when one is already taken', async () => {
+		await clearGrants(bob);
+		await grant(bob);
+		const first = await deliverCopy(ctx(), bob, 'soc2-type2-2025', meta);
+		if (!first.ok) throw new Error(first.reason);
+		const ids = [first.copyId, generateCopyId()];
+		const clashing = { ...ctx(), generateCopyId: () => ids.shift() ?? generateCopyId() };
+		const second = await deliverCopy(clashing, bob, 'soc2-type2-2025', meta);
+		expect(second.ok).toBe(true);
+		expect((second as { copyId: string }).copyId).not.toBe(first.copyId);
+	});
+
 	it('keeps the audit chain intact through all of it', async () => {
 		expect((await verifyAuditChain(handle.db)).ok).toBe(true);
 	});

@@ -211,6 +211,9 @@ describe.each(databases())('the requester journey on %s', (backend) => {
 			outbox,
 			(e) => e.to === 'jane@acme.example' && e.attachments.length > 0,
 		);
+		expect(receipt.subject).toContain(
+			'Mutual non-disclosure agreement for security documentation (version 1.1)',
+		);
 		const pdf = Buffer.from(receipt.attachments[0]!.contentBase64, 'base64');
 		expect(receipt.attachments[0]).toMatchObject({ contentType: 'application/pdf' });
 		if (hasTool('pdftotext')) {

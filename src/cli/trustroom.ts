@@ -480,7 +480,12 @@ async function withJourney(work: (ctx: JourneyContext) => Promise<void>): Promis
 	const content = readTrustContent('src/content');
 	await withDatabase(async (handle) => {
 		await migrateDatabase(handle);
-		await work({ db: handle.db, config, companyName: content.company.name });
+		await work({
+			db: handle.db,
+			config,
+			companyName: content.company.name,
+			ndaTitles: Object.fromEntries(content.ndas.map((n) => [n.version, n.title])),
+		});
 		const delivered = await deliverPendingEmails(handle.db, config);
 		if (delivered.retrying || delivered.failed) {
 			console.warn(

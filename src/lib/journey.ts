@@ -1,15 +1,17 @@
 /** What the requester pages need from the server: the database, the config, the company name. */
-import { getEntry } from 'astro:content';
+import { getCollection, getEntry } from 'astro:content';
 import { loadConfig } from './server/config.ts';
 import { getDatabase } from './server/database.ts';
 import type { JourneyContext, RequestMeta } from './server/requests.ts';
 
 export async function journeyContext(): Promise<JourneyContext> {
 	const company = await getEntry('company', 'company');
+	const ndas = await getCollection('nda');
 	return {
 		db: await getDatabase(),
 		config: loadConfig(),
 		companyName: company?.data.name ?? 'Trustroom',
+		ndaTitles: Object.fromEntries(ndas.map((n) => [n.data.version, n.data.title])),
 	};
 }
 

@@ -151,20 +151,26 @@ export async function deliverCopy(
 			if (grant.downloadCap !== null && (await downloadsUsed(tx, grant.id)) >= grant.downloadCap) {
 				throw new DenialError('cap_reached');
 			}
-			const copyId = ctx.generateCopyId();
-			const [row] = await tx
-				.insert(downloadsTable)
-				.values({
-					copyId,
-					grantId: grant.id,
-					documentVersionId: eligible.versionId,
-					requesterId: requester.id,
-					ip: meta.ip,
-					userAgent: meta.userAgent?.slice(0, 500) ?? null,
-					createdAt: now,
-				})
-				.returning({ id: downloadsTable.id });
-			if (!row) throw new Error('Inserting the download returned nothing');
+			// Copy ids are random (40 bits); on the rare clash, draw another instead of failing.
+			let copyId = '';
+			let row: { id: number } | undefined;
+			for (let attempt = 0; attempt < 5 && !row; attempt++) {
+				copyId = ctx.generateCopyId();
+				[row] = await tx
+					.insert(downloadsTable)
+					.values({
+						copyId,
+						grantId: grant.id,
+						documentVersionId: eligible.versionId,
+						requesterId: requester.id,
+						ip: meta.ip,
+						userAgent: meta.userAgent?.slice(0, 500) ?? null,
+						createdAt: now,
+					})
+					.onConflictDoNothing({ target: downloadsTable.copyId })
+					.returning({ id: downloadsTable.id });
+			}
+			if (!row) throw new Error('No free copy id after 5 draws');
 			await appendAuditEvent(tx, {
 				type: 'download.started',
 				actor: `requester:${requester.id}`,

@@ -30,6 +30,8 @@ export interface JourneyContext {
 	config: Config;
 	/** The company whose trust center this is, for emails ("Kestrel Analytics"). */
 	companyName: string;
+	/** NDA titles by version, from the content (the database keeps only the text). */
+	ndaTitles?: Record<string, string>;
 	now?: Date;
 }
 
@@ -49,6 +51,8 @@ export interface AccessRequestInput {
 
 type RequestState = (typeof accessRequestsTable.$inferSelect)['state'];
 
+const ndaTitle = (ctx: JourneyContext, version: string) =>
+	ctx.ndaTitles?.[version] ?? `${ctx.companyName} NDA`;
 const trustCenter = (ctx: JourneyContext) => `${ctx.companyName} Trust Center`;
 const url = (ctx: JourneyContext, path: string) => `${ctx.config.siteUrl}${path}`;
 
@@ -251,7 +255,7 @@ export async function acceptNda(
 		return { ok: false, reason: 'nda_changed' };
 	const receiptInput = {
 		trustCenterName: trustCenter(ctx),
-		ndaTitle: `${ctx.companyName} NDA`,
+		ndaTitle: ndaTitle(ctx, nda.version),
 		ndaVersion: nda.version,
 		ndaEffectiveDate: nda.effectiveDate,
 		ndaText: nda.text,
@@ -803,7 +807,7 @@ export async function getNdaReceipt(
 	const { acceptance, nda } = row;
 	return generateNdaReceipt({
 		trustCenterName: trustCenter(ctx),
-		ndaTitle: `${ctx.companyName} NDA`,
+		ndaTitle: ndaTitle(ctx, nda.version),
 		ndaVersion: nda.version,
 		ndaEffectiveDate: nda.effectiveDate,
 		ndaText: nda.text,
