@@ -5,7 +5,7 @@ import {
 	validateSessionToken,
 	deleteSessionCookie,
 } from './lib/server/auth-session.ts';
-import { loadConfig } from './lib/server/config.ts';
+import { getConfig } from './lib/server/config.ts';
 import { getDatabase } from './lib/server/database.ts';
 import { securityHeaders } from './lib/server/http-headers.ts';
 import {
@@ -27,7 +27,7 @@ export const onRequest = defineMiddleware(async (context, next) => {
 	context.locals.requesterSessionId = null;
 	if (context.isPrerendered) return next();
 
-	const config = loadConfig();
+	const config = getConfig();
 	const secure = config.siteUrl.startsWith('https:');
 	const token = context.cookies.get(sessionCookieName(secure))?.value;
 	if (token) {

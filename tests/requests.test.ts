@@ -182,6 +182,22 @@ describe.each(databases())('the journey on %s', (backend) => {
 		).map((e) => ({ template: e.template, text: e.text, attachments: e.attachments }));
 	const tokenFrom = (text: string) => /\/verify\?token=([A-Za-z0-9_-]{43})/.exec(text)?.[1] ?? '';
 
+	/** request → verify → accept the current NDA; returns the requester's session. */
+	async function throughNda(email: string, signerName: string, signerTitle: string) {
+		const { token } = await requestAndVerify(email);
+		const verified = await verifyAccessRequest(ctx, token, meta);
+		if (!verified.ok) throw new Error(verified.reason);
+		const session = (await validateRequesterSessionToken(handle.db, verified.sessionToken))!;
+		const nda = (await getCurrentNdaVersion(handle.db))!;
+		await acceptNda(
+			ctx,
+			session.requester,
+			{ ndaVersion: nda.version, textSha256: nda.sha256, signerName, signerTitle },
+			meta,
+		);
+		return session;
+	}
+
 	async function requestAndVerify(email: string, now?: Date) {
 		await createAccessRequest({ ...ctx, now }, form(email), meta);
 		const mail = (await emailsTo(email)).filter((e) => e.template === 'verify-email').at(-1)!;
@@ -354,19 +370,7 @@ describe.each(databases())('the journey on %s', (backend) => {
 	});
 
 	it('sends requests with no rule to staff review, and staff approval grants them', async () => {
-		const { token } = await requestAndVerify('bob@globex.example');
-		const verified = await verifyAccessRequest(ctx, token, meta);
-		const session = (await validateRequesterSessionToken(
-			handle.db,
-			(verified as { sessionToken: string }).sessionToken,
-		))!;
-		const nda = (await getCurrentNdaVersion(handle.db))!;
-		await acceptNda(
-			ctx,
-			session.requester,
-			{ ndaVersion: nda.version, textSha256: nda.sha256, signerName: 'Bob', signerTitle: 'Buyer' },
-			meta,
-		);
+		const session = await throughNda('bob@globex.example', 'Bob', 'Buyer');
 		const [request] = await handle.db
 			.select()
 			.from(accessRequestsTable)
@@ -396,19 +400,7 @@ describe.each(databases())('the journey on %s', (backend) => {
 	});
 
 	it('declines by rule without telling the requester why', async () => {
-		const { token } = await requestAndVerify('eve@blocked.example');
-		const verified = await verifyAccessRequest(ctx, token, meta);
-		const session = (await validateRequesterSessionToken(
-			handle.db,
-			(verified as { sessionToken: string }).sessionToken,
-		))!;
-		const nda = (await getCurrentNdaVersion(handle.db))!;
-		await acceptNda(
-			ctx,
-			session.requester,
-			{ ndaVersion: nda.version, textSha256: nda.sha256, signerName: 'Eve', signerTitle: 'x' },
-			meta,
-		);
+		const session = await throughNda('eve@blocked.example', 'Eve', 'x');
 		const [request] = await handle.db
 			.select()
 			.from(accessRequestsTable)

@@ -1,12 +1,12 @@
 /** Wires the delivery domain to the server: the stamping pool and copy ids. */
 import type { DeliveryContext } from './server/downloads.ts';
-import { loadConfig } from './server/config.ts';
+import { getConfig } from './server/config.ts';
 import { getStampPool } from './server/watermark-pool.ts';
 import { generateCopyId } from './server/watermark.ts';
 import type { JourneyContext } from './server/requests.ts';
 
 export function deliveryContext(ctx: JourneyContext): DeliveryContext {
-	const config = loadConfig();
+	const config = getConfig();
 	const pool = getStampPool({
 		workers: config.stampWorkers,
 		maxQueue: config.stampQueue,

@@ -1,6 +1,6 @@
 /** What the requester pages need from the server: the database, the config, the company name. */
 import { getCollection, getEntry } from 'astro:content';
-import { loadConfig } from './server/config.ts';
+import { getConfig } from './server/config.ts';
 import { getDatabase } from './server/database.ts';
 import type { JourneyContext, RequestMeta } from './server/requests.ts';
 
@@ -9,7 +9,7 @@ export async function journeyContext(): Promise<JourneyContext> {
 	const ndas = await getCollection('nda');
 	return {
 		db: await getDatabase(),
-		config: loadConfig(),
+		config: getConfig(),
 		companyName: company?.data.name ?? 'Trustroom',
 		ndaTitles: Object.fromEntries(ndas.map((n) => [n.data.version, n.data.title])),
 	};
@@ -20,5 +20,5 @@ export function requestMeta(request: Request, clientAddress: string): RequestMet
 }
 
 export function isSecure(): boolean {
-	return loadConfig().siteUrl.startsWith('https:');
+	return getConfig().siteUrl.startsWith('https:');
 }

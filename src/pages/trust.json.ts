@@ -1,14 +1,14 @@
 import type { APIRoute } from 'astro';
 import { getTrustContent } from '../lib/content.ts';
 import { todayUtc } from '../lib/dates.ts';
-import { loadConfig } from '../lib/server/config.ts';
+import { getConfig } from '../lib/server/config.ts';
 import { trustFacts } from '../lib/trust-facts.ts';
 
 // Computed per request: the report status depends on today's date.
 export const prerender = false;
 
 export const GET: APIRoute = async () => {
-	const facts = trustFacts(await getTrustContent(), todayUtc(), loadConfig().siteUrl);
+	const facts = trustFacts(await getTrustContent(), todayUtc(), getConfig().siteUrl);
 	return new Response(JSON.stringify(facts, null, '\t'), {
 		headers: {
 			'Content-Type': 'application/json; charset=utf-8',

@@ -112,6 +112,13 @@ const variables = {
 	MAX_PAGES: wholeNumber('pages, such as 2000', 1, 100_000).default(2000),
 };
 
+let processConfig: Config | undefined;
+
+/** The server's configuration: the process environment, parsed once (the start script checks it first). */
+export function getConfig(): Config {
+	return (processConfig ??= loadConfig());
+}
+
 /** Reads the environment; throws ConfigError naming the first bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 	const read = <K extends keyof typeof variables>(name: K): z.output<(typeof variables)[K]> => {

@@ -3,7 +3,7 @@
  * starts; server routes, bundled separately by Vite, find the same handle through a global symbol.
  */
 import { createDatabase, type Database, type DatabaseHandle } from '../../../db/client.ts';
-import { loadConfig } from './config.ts';
+import { getConfig } from './config.ts';
 
 const KEY = Symbol.for('trustroom.database');
 type Holder = { [KEY]?: Promise<DatabaseHandle> };
@@ -24,7 +24,7 @@ export async function getDatabase(): Promise<Database> {
 }
 
 function openFromConfig(): Promise<DatabaseHandle> {
-	const config = loadConfig();
+	const config = getConfig();
 	return createDatabase(
 		config.databaseUrl ? { url: config.databaseUrl } : { pgliteDir: config.pgliteDir },
 	);

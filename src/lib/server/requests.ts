@@ -389,17 +389,8 @@ async function applyPolicy(
 	requestId: number,
 	now: Date,
 ): Promise<PolicyDecision> {
-	const [request] = await tx
-		.select({
-			id: accessRequestsTable.id,
-			requesterId: accessRequestsTable.requesterId,
-			email: requestersTable.email,
-		})
-		.from(accessRequestsTable)
-		.innerJoin(requestersTable, eq(requestersTable.id, accessRequestsTable.requesterId))
-		.where(eq(accessRequestsTable.id, requestId));
-	if (!request) throw new Error(`No request ${requestId}`);
-	const decision = decide(await listRules(tx, now), request.email, now);
+	const { requester } = await getRequestWithRequester(tx, requestId);
+	const decision = decide(await listRules(tx, now), requester.email, now);
 	await tx
 		.update(accessRequestsTable)
 		.set({ ruleId: decision.rule?.id ?? null })
@@ -432,18 +423,23 @@ async function applyPolicy(
 	return decision;
 }
 
-async function notifyReview(
-	tx: Executor,
-	ctx: JourneyContext,
-	requestId: number,
-	decision: PolicyDecision,
-): Promise<void> {
+async function getRequestWithRequester(tx: Executor, requestId: number) {
 	const [row] = await tx
 		.select({ request: accessRequestsTable, requester: requestersTable })
 		.from(accessRequestsTable)
 		.innerJoin(requestersTable, eq(requestersTable.id, accessRequestsTable.requesterId))
 		.where(eq(accessRequestsTable.id, requestId));
 	if (!row) throw new Error(`No request ${requestId}`);
+	return row;
+}
+
+async function notifyReview(
+	tx: Executor,
+	ctx: JourneyContext,
+	requestId: number,
+	decision: PolicyDecision,
+): Promise<void> {
+	const row = await getRequestWithRequester(tx, requestId);
 	const documents = await documentTitles(tx, row.request.documentSlugs);
 	const staff = await tx
 		.select({ email: usersTable.email })
@@ -507,12 +503,7 @@ async function grantRequest(
 		decidedBy?: number | null;
 	},
 ): Promise<number> {
-	const [row] = await tx
-		.select({ request: accessRequestsTable, requester: requestersTable })
-		.from(accessRequestsTable)
-		.innerJoin(requestersTable, eq(requestersTable.id, accessRequestsTable.requesterId))
-		.where(eq(accessRequestsTable.id, requestId));
-	if (!row) throw new Error(`No request ${requestId}`);
+	const row = await getRequestWithRequester(tx, requestId);
 	const days = options.grantDays ?? ctx.config.grantDays;
 	const expiresAt = new Date(options.now.getTime() + days * 86_400_000);
 	const documents = await tx

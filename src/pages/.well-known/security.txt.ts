@@ -1,6 +1,6 @@
 import type { APIRoute } from 'astro';
 import { getEntry } from 'astro:content';
-import { loadConfig } from '../../lib/server/config.ts';
+import { getConfig } from '../../lib/server/config.ts';
 import { securityTxt } from '../../lib/security-txt.ts';
 
 // On demand so the Expires field is always in the future (RFC 9116 requires it).
@@ -9,7 +9,7 @@ export const prerender = false;
 export const GET: APIRoute = async () => {
 	const company = await getEntry('company', 'company');
 	if (!company) throw new Error('src/content/company.yaml produced no entry');
-	return new Response(securityTxt(company.data, loadConfig().siteUrl, new Date()), {
+	return new Response(securityTxt(company.data, getConfig().siteUrl, new Date()), {
 		headers: {
 			'Content-Type': 'text/plain; charset=utf-8',
 			'Cache-Control': 'public, max-age=3600',
