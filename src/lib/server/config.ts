@@ -5,6 +5,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { z } from 'astro/zod';
+import { parseTrustProxy, type TrustProxy } from './platform/proxy.ts';
 
 export interface Config {
 	/** postgres:// URL; null means the embedded PGlite database. */
@@ -32,6 +33,12 @@ export interface Config {
 	/** Upload pre-flight limits. */
 	maxUploadBytes: number;
 	maxPages: number;
+	/** Which reverse proxies may tell us the client's address, protocol and host. */
+	trustProxy: TrustProxy;
+	/** Largest request body a form accepts (routes with larger needs are in platform/body-limits). */
+	bodyLimitBytes: number;
+	/** Time a client has to send a request body. */
+	bodyTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -110,6 +117,20 @@ const variables = {
 	STAMP_TIMEOUT_MS: wholeNumber('milliseconds, such as 60000', 1000, 3_600_000).default(60_000),
 	MAX_UPLOAD_MB: wholeNumber('megabytes, such as 100', 1, 2048).default(100),
 	MAX_PAGES: wholeNumber('pages, such as 2000', 1, 100_000).default(2000),
+	TRUST_PROXY: z
+		.string()
+		.default('')
+		.transform((value, ctx): TrustProxy => {
+			const parsed = parseTrustProxy(value);
+			if ('error' in parsed) {
+				ctx.addIssue({ code: 'custom', message: parsed.error });
+				return z.NEVER;
+			}
+			return parsed;
+		}),
+	// Forms are a few KB; a small cap means an anonymous client cannot make the server buffer much.
+	BODY_LIMIT_KB: wholeNumber('kilobytes, such as 64', 1, 1024 * 1024).default(64),
+	BODY_TIMEOUT_MS: wholeNumber('milliseconds, such as 30000', 100, 3_600_000).default(30_000),
 };
 
 let processConfig: Config | undefined;
@@ -152,6 +173,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 		stampTimeoutMs: read('STAMP_TIMEOUT_MS'),
 		maxUploadBytes: read('MAX_UPLOAD_MB') * 1024 * 1024,
 		maxPages: read('MAX_PAGES'),
+		trustProxy: read('TRUST_PROXY'),
+		bodyLimitBytes: read('BODY_LIMIT_KB') * 1024,
+		bodyTimeoutMs: read('BODY_TIMEOUT_MS'),
 	};
 }
 
