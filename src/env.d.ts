@@ -6,5 +6,9 @@ declare namespace App {
 		/** The verified requester (a reviewer at a prospect), from their own cookie; null if none. */
 		requester: import('./lib/server/requester-session.ts').Requester | null;
 		requesterSessionId: string | null;
+		/** Who is asking, resolved behind trusted proxies (TRUST_PROXY): key limits and logs on this. */
+		client: import('./lib/server/platform/proxy.ts').ClientInfo;
+		/** A refusal to render on the problem page (src/pages/problem.astro); null if none. */
+		problem: import('./lib/web/problem.ts').Problem | null;
 	}
 }

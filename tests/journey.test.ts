@@ -175,7 +175,7 @@ describe.each(databases())('the requester journey on %s', (backend) => {
 		for (let i = 0; i < 2; i++) {
 			const page = await get(link);
 			expect(page.status).toBe(200);
-			expect(page.headers.get('referrer-policy')).toBe('no-referrer');
+			expect(page.headers.get('referrer-policy')).toBe('same-origin');
 			expect(await page.text()).toContain('Confirm my email');
 		}
 		const token = new URLSearchParams(link.split('?')[1]).get('token')!;

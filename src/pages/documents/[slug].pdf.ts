@@ -1,4 +1,5 @@
 import type { APIRoute } from 'astro';
+import { problem, renderProblem } from '../../lib/web/problem.ts';
 import { getDatabase } from '../../lib/server/database.ts';
 import { getCurrentVersion } from '../../lib/server/documents.ts';
 
@@ -6,17 +7,36 @@ import { getCurrentVersion } from '../../lib/server/documents.ts';
 // the NDA and approval flow and is stamped per requester.
 export const prerender = false;
 
-export const GET: APIRoute = async ({ params }) => {
+export const GET: APIRoute = async (context) => {
+	const { params } = context;
 	const slug = params.slug ?? '';
 	const version = /^[a-z0-9-]{1,100}$/.test(slug)
 		? await getCurrentVersion(await getDatabase(), slug)
 		: null;
 	if (!version) {
-		return text(404, 'No such document. The documents on offer are listed at /#documents.');
+		return renderProblem(
+			context,
+			problem(
+				404,
+				'No such document',
+				'The documents on offer are listed on the trust center page.',
+				{
+					actions: [{ href: '/#documents', label: 'Documents on offer' }],
+				},
+			),
+		);
 	}
 	// Authorise where the resource is used: only documents whose access level is public.
 	if (version.accessLevel !== 'public') {
-		return text(403, `This document is shared under NDA. Request it from /#doc-${slug}.`);
+		return renderProblem(
+			context,
+			problem(
+				403,
+				'This document is shared under NDA',
+				'Request it from the trust center page: once you accept the NDA and are approved, you can download a copy marked with your name.',
+				{ actions: [{ href: `/request?documents=${slug}`, label: 'Request this document' }] },
+			),
+		);
 	}
 	return new Response(version.bytes as Uint8Array<ArrayBuffer>, {
 		headers: {
@@ -28,10 +48,3 @@ export const GET: APIRoute = async ({ params }) => {
 		},
 	});
 };
-
-function text(status: number, body: string): Response {
-	return new Response(`${body}\n`, {
-		status,
-		headers: { 'Content-Type': 'text/plain; charset=utf-8' },
-	});
-}

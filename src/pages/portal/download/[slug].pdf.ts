@@ -2,12 +2,22 @@ import type { APIRoute } from 'astro';
 import { deliveryContext } from '../../../lib/delivery.ts';
 import { journeyContext, requestMeta } from '../../../lib/journey.ts';
 import { deliverCopy, type DeliveryResult } from '../../../lib/server/downloads.ts';
+import { HOME_ACTION, PORTAL_ACTION, problem, renderProblem } from '../../../lib/web/problem.ts';
 
 export const prerender = false;
 
-// POST (from the portal's buttons, behind Astro's origin check): a download uses up the cap, so
+// POST (from the portal's buttons, behind the origin check): a download uses up the cap, so
 // another site must not be able to trigger one with a link.
-export const POST: APIRoute = async ({ params, locals, request, clientAddress }) => {
+export const POST: APIRoute = async (context) => {
+	const { params, locals, request } = context;
+	const page = (status: number, title: string, text: string, retryAfter?: number) =>
+		renderProblem(
+			context,
+			problem(status, title, text, {
+				actions: [PORTAL_ACTION, HOME_ACTION],
+				headers: retryAfter ? { 'Retry-After': String(retryAfter) } : {},
+			}),
+		);
 	if (!locals.requester) {
 		return page(
 			401,
@@ -23,7 +33,7 @@ export const POST: APIRoute = async ({ params, locals, request, clientAddress })
 		deliveryContext(ctx),
 		locals.requester,
 		slug,
-		requestMeta(request, clientAddress),
+		requestMeta(request, locals.client.address),
 	);
 	if (result.ok) {
 		return new Response(result.bytes as Uint8Array<ArrayBuffer>, {
@@ -37,10 +47,12 @@ export const POST: APIRoute = async ({ params, locals, request, clientAddress })
 			},
 		});
 	}
-	return denial(result);
+	return denial(result, page);
 };
 
-function denial(result: Exclude<DeliveryResult, { ok: true }>): Response {
+type Page = (status: number, title: string, text: string, retryAfter?: number) => Promise<Response>;
+
+function denial(result: Exclude<DeliveryResult, { ok: true }>, page: Page): Promise<Response> {
 	switch (result.reason) {
 		case 'not_granted':
 			return page(
@@ -93,17 +105,4 @@ function denial(result: Exclude<DeliveryResult, { ok: true }>): Response {
 				`Preparing copy ${result.copyId} failed; it does not count against your downloads. Try again, and contact the security team if it keeps failing.`,
 			);
 	}
-}
-
-function page(status: number, title: string, text: string, retryAfter?: number): Response {
-	const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-	const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escape(title)}</title><meta name="robots" content="noindex"><style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1.25rem;line-height:1.5}a{color:#1f4f8b}</style></head><body><main><h1>${escape(title)}</h1><p>${escape(text)}</p><p><a href="/portal">Back to your portal</a> · <a href="/">Trust center</a></p></main></body></html>`;
-	return new Response(html, {
-		status,
-		headers: {
-			'Content-Type': 'text/html; charset=utf-8',
-			'Cache-Control': 'no-store',
-			...(retryAfter ? { 'Retry-After': String(retryAfter) } : {}),
-		},
-	});
 }

@@ -1,15 +1,22 @@
 import type { APIRoute } from 'astro';
 import { journeyContext } from '../../../lib/journey.ts';
 import { getNdaReceipt } from '../../../lib/server/requests.ts';
+import { PORTAL_ACTION, problem, renderProblem } from '../../../lib/web/problem.ts';
 
 export const prerender = false;
 
-export const GET: APIRoute = async ({ params, locals }) => {
+export const GET: APIRoute = async (context) => {
+	const { params, locals } = context;
 	if (!locals.requester) {
-		return new Response('Sign in through the link we emailed you to download your receipt.\n', {
-			status: 401,
-			headers: { 'Content-Type': 'text/plain; charset=utf-8' },
-		});
+		return renderProblem(
+			context,
+			problem(
+				401,
+				'Sign in first',
+				'Open the confirmation link we emailed you, then download your receipt from your portal.',
+				{ actions: [{ href: '/request', label: 'Request documents' }] },
+			),
+		);
 	}
 	const id = Number(params.id);
 	// getNdaReceipt only finds acceptances of this requester: another requester's id is a 404.
@@ -17,10 +24,12 @@ export const GET: APIRoute = async ({ params, locals }) => {
 		? await getNdaReceipt(await journeyContext(), locals.requester.id, id)
 		: null;
 	if (!pdf) {
-		return new Response('No such receipt.\n', {
-			status: 404,
-			headers: { 'Content-Type': 'text/plain; charset=utf-8' },
-		});
+		return renderProblem(
+			context,
+			problem(404, 'No such receipt', 'Your receipts are listed in your portal.', {
+				actions: [PORTAL_ACTION],
+			}),
+		);
 	}
 	return new Response(pdf as Uint8Array<ArrayBuffer>, {
 		headers: {

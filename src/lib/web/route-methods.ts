@@ -1,0 +1,31 @@
+/**
+ * The methods each on-demand route answers; anything else gets 405 with an Allow header. Astro
+ * renders a page for any method and answers an endpoint's missing method with 404, so the list
+ * lives here, keyed by route pattern (tests/unit/route-methods.test.ts checks it against src/pages).
+ */
+const READ = ['GET', 'HEAD'] as const;
+const FORM = ['GET', 'HEAD', 'POST'] as const;
+const ACTION = ['POST'] as const;
+
+export const ROUTE_METHODS: Record<string, readonly string[]> = {
+	'/request': FORM,
+	'/verify': FORM,
+	'/nda': FORM,
+	'/verify/[id]': READ,
+	'/portal': READ,
+	'/portal/logout': ACTION,
+	'/portal/download/[slug].pdf': ACTION,
+	'/portal/nda-receipt/[id].pdf': READ,
+	'/documents/[slug].pdf': READ,
+	'/admin': READ,
+	'/admin/login': FORM,
+	'/admin/logout': ACTION,
+	'/trust.json': READ,
+	'/.well-known/security.txt': READ,
+	'/problem': READ,
+};
+
+/** Methods a route allows; a route missing from the table is read-only until it is listed. */
+export function allowedMethods(routePattern: string): readonly string[] {
+	return ROUTE_METHODS[routePattern] ?? READ;
+}
