@@ -13,6 +13,8 @@ import { setDatabaseHandle } from '../lib/server/database.ts';
 import { countDocumentVersions, syncContent } from '../lib/server/documents.ts';
 import { registerEmailSender } from '../lib/server/email-kick.ts';
 import { securityHeaders } from '../lib/server/http-headers.ts';
+import { longestBodyTimeoutMs } from '../lib/server/platform/body-limits.ts';
+import { createRequestGuard } from '../lib/server/platform/request-guard.ts';
 import { startEmailSender } from '../lib/server/mailer.ts';
 import { seedDemo } from '../lib/server/seed.ts';
 import { countUsers, createUser } from '../lib/server/users.ts';
@@ -70,10 +72,21 @@ async function serve(
 		handler: (req: IncomingMessage, res: ServerResponse) => void;
 	};
 	const headers = securityHeaders(config.siteUrl);
+	// Proxy headers, body limits and static-file methods are settled before Astro sees a request.
+	const guard = createRequestGuard(app.handler, {
+		config,
+		clientDir: join(ROOT, 'dist/client'),
+	});
 	const server = createServer((req, res) => {
 		for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
-		app.handler(req, res);
+		guard.request(req, res);
 	});
+	server.on('checkContinue', (req, res) => {
+		for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+		guard.checkContinue(req, res);
+	});
+	// The guard times bodies itself; the server's own whole-request limit must not cut it short.
+	server.requestTimeout = Math.max(server.requestTimeout, longestBodyTimeoutMs(config) + 10_000);
 	await new Promise<void>((resolve, reject) => {
 		server.once('error', (error: NodeJS.ErrnoException) => {
 			reject(
