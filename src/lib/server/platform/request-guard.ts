@@ -51,7 +51,7 @@ export function createRequestGuard(
 
 		const pass = (refusal: EarlyRefusal | null, body?: Buffer) => {
 			if (refusal) {
-				res.setHeader('Connection', 'close');
+				closeAfterAnswer(req, res);
 				req.url = PROBLEM_PATH;
 			}
 			// Astro reads `req.body` when it is set instead of the stream: the app never reads the socket.
@@ -89,6 +89,29 @@ export function createRequestGuard(
 	return {
 		request: (req, res) => handle(req, res, false),
 		checkContinue: (req, res) => handle(req, res, true),
+	};
+}
+
+/** How long a refused upload may go on arriving (and be dropped) after the answer, before closing. */
+const LINGER_MS = 3000;
+
+/**
+ * Answers with `Connection: close` and then closes without losing the answer. Node closes the
+ * socket right after the response; with unread input the kernel then resets the connection and
+ * the client may never read the 413. So half-close, drop what still arrives for a moment (nginx's
+ * "lingering close"), then close.
+ */
+function closeAfterAnswer(req: IncomingMessage, res: ServerResponse): void {
+	res.setHeader('Connection', 'close');
+	const socket = req.socket;
+	socket.destroySoon = () => {
+		socket.end();
+		req.removeAllListeners('data');
+		req.resume();
+		socket.resume();
+		const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+		timer.unref();
+		socket.once('close', () => clearTimeout(timer));
 	};
 }
 
