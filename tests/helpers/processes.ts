@@ -71,14 +71,14 @@ export interface RunningServer {
 	stop(): Promise<void>;
 }
 
-/** Runs `trustroom start` (what `npm start` runs) and waits until it serves. */
+/** Runs `trustroom start` (what `npm start` runs) and waits until it serves (on env.PORT if set). */
 export async function startServer(
 	env: Record<string, string | undefined>,
 	timeoutMs = 90_000,
 ): Promise<RunningServer> {
-	const port = await freePort();
+	const port = env.PORT ? Number(env.PORT) : await freePort();
 	const child = spawn(process.execPath, [BIN, 'start'], {
-		env: childEnv({ HOST: '127.0.0.1', PORT: String(port), ...env }),
+		env: childEnv({ HOST: '127.0.0.1', ...env, PORT: String(port) }),
 		stdio: ['ignore', 'pipe', 'pipe'],
 	});
 	let output = '';
