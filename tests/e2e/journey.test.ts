@@ -11,11 +11,11 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databases } from '../helpers/db.ts';
 import { waitForEmail } from '../helpers/outbox.ts';
-import { hasTool, pdfPagesText } from '../helpers/pdf.ts';
 import { freePort, runCli, startServer, type RunningServer } from '../helpers/processes.ts';
 import { describeInBrowser, launchChromium, newPerson } from './browser.ts';
 import {
 	acceptNda,
+	checkCopy,
 	confirmEmail,
 	downloadCopy,
 	magicLink,
@@ -24,22 +24,6 @@ import {
 } from './steps.ts';
 
 const REPORT = 'SOC 2 Type II report 2025';
-
-/** Every page of the copy names the reviewer and the copy; returns its "verify at" address. */
-function checkCopy(bytes: Buffer, name: string): string {
-	expect(bytes.subarray(0, 5).toString()).toBe('%PDF-');
-	hasTool('pdftotext');
-	const pages = pdfPagesText(bytes).map((p) => p.replace(/\s+/g, ' '));
-	expect(pages.length).toBeGreaterThanOrEqual(60);
-	const verifyUrl = /verify at (\S+\/verify\/[A-Z0-9]{4}-[A-Z0-9]{4})/.exec(pages[0]!)?.[1];
-	expect(verifyUrl, pages[0]).toBeTruthy();
-	const copyId = verifyUrl!.slice(-9);
-	pages.forEach((text, index) => {
-		expect(text, `page ${index + 1}`).toContain(name);
-		expect(text, `page ${index + 1}`).toContain(copyId);
-	});
-	return verifyUrl!;
-}
 
 describeInBrowser('the reviewer journey in Chromium', () => {
 	let browser: Browser;

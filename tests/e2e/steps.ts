@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { waitForEmail, type OutboxEmail } from '../helpers/outbox.ts';
+import { hasTool, pdfPagesText } from '../helpers/pdf.ts';
 
 export interface Reviewer {
 	name: string;
@@ -73,3 +74,19 @@ export const reviewer = (email: string, name = 'Jane Doe'): Reviewer => ({
 	company: 'Acme Inc',
 	title: 'Security Analyst',
 });
+
+/** Every page of the copy names the reviewer and the copy; returns its "verify at" address. */
+export function checkCopy(bytes: Buffer, name: string): string {
+	expect(bytes.subarray(0, 5).toString()).toBe('%PDF-');
+	hasTool('pdftotext');
+	const pages = pdfPagesText(bytes).map((p) => p.replace(/\s+/g, ' '));
+	expect(pages.length).toBeGreaterThanOrEqual(60);
+	const verifyUrl = /verify at (\S+\/verify\/[A-Z0-9]{4}-[A-Z0-9]{4})/.exec(pages[0]!)?.[1];
+	expect(verifyUrl, pages[0]).toBeTruthy();
+	const copyId = verifyUrl!.slice(-9);
+	pages.forEach((text, index) => {
+		expect(text, `page ${index + 1}`).toContain(name);
+		expect(text, `page ${index + 1}`).toContain(copyId);
+	});
+	return verifyUrl!;
+}
