@@ -1,4 +1,9 @@
+import { existsSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
+
+const chromium = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+if (!existsSync(chromium))
+	console.log(`Browser tests skipped: no Chromium at ${chromium} (set CHROMIUM_PATH).`);
 
 // npm run test:e2e: the reviewer's journey and every form in Chromium against the real server.
 export default defineConfig({

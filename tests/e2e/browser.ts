@@ -10,13 +10,8 @@ import { describe } from 'vitest';
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 export const hasChromium = existsSync(CHROMIUM_PATH);
 
-let warned = false;
-/** `describe` when Chromium is there, otherwise `describe.skip` and one line saying why. */
+/** `describe` when Chromium is there, otherwise `describe.skip` (vitest.e2e.config.ts says why). */
 export function describeInBrowser(name: string, body: () => void): void {
-	if (!hasChromium && !warned) {
-		warned = true;
-		console.log(`Browser tests skipped: no Chromium at ${CHROMIUM_PATH} (set CHROMIUM_PATH).`);
-	}
 	(hasChromium ? describe : describe.skip)(name, body);
 }
 
