@@ -103,6 +103,17 @@ describe('request limits', () => {
 		expect(answer.body).toContain('Work email is required');
 	});
 
+	it('reads a small chunked form like any other', async () => {
+		const answer = await send(`${server.url}/request`, {
+			method: 'POST',
+			headers: form(),
+			body: Readable.from([Buffer.from('name=Jane&'), Buffer.from('company=Acme')]),
+		});
+		expect(answer.status).toBe(400);
+		expect(answer.body).toContain('Work email is required');
+		expect(answer.body).toContain('value="Acme"');
+	});
+
 	it('tells a client that waits for 100 Continue to go on only when the body fits', async () => {
 		const ask = (length: number) =>
 			new Promise<{ continued: boolean; status: number }>((resolve, reject) => {
