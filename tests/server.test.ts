@@ -104,7 +104,11 @@ describe.each(databases())('npm start on %s', (backend) => {
 	});
 
 	it.each([
-		['soc2-type2-2025', 403, /shared under NDA[\s\S]*href=\"\/request\?documents=soc2-type2-2025\"/],
+		[
+			'soc2-type2-2025',
+			403,
+			/shared under NDA[\s\S]*href=\"\/request\?documents=soc2-type2-2025\"/,
+		],
 		['bridge-letter-2026', 403, /shared under NDA/],
 		['no-such-report', 404, /No such document/],
 		['..%2F..%2Fetc%2Fpasswd', 404, /No such document/],
