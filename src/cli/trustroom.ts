@@ -6,25 +6,25 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { createDatabase, migrateDatabase, type DatabaseHandle } from '../../db/client.ts';
-import { verifyAuditChain } from '../lib/server/audit.ts';
-import { loadConfig } from '../lib/server/config.ts';
-import { createDocumentVersion, preflightPdf, syncContent } from '../lib/server/documents.ts';
-import { seedDemo } from '../lib/server/seed.ts';
-import { readTrustContent } from '../lib/server/trust-content.ts';
-import { createUser } from '../lib/server/users.ts';
+import { verifyAuditChain } from '../lib/server/audit/audit.ts';
+import { loadConfig } from '../lib/server/platform/config.ts';
+import { createDocumentVersion, preflightPdf, syncContent } from '../lib/server/documents/documents.ts';
+import { seedDemo } from '../lib/server/pdf/demo/seed.ts';
+import { readTrustContent } from '../lib/server/content/reader.ts';
+import { createUser } from '../lib/server/auth/users.ts';
 import { ACCESS_REQUEST_STATES } from '../../db/schema.ts';
-import { deliverPendingEmails } from '../lib/server/mailer.ts';
-import { sha256Hex } from '../lib/server/crypto.ts';
-import { getCopy } from '../lib/server/downloads.ts';
-import { COPY_ID_PATTERN, generateCopyId, readCopyId, stampPdf } from '../lib/server/watermark.ts';
-import { addRule, listRules, removeRule } from '../lib/server/policy.ts';
+import { deliverPendingEmails } from '../lib/server/mail/outbox.ts';
+import { sha256Hex } from '../lib/server/platform/crypto.ts';
+import { getCopy } from '../lib/server/delivery/downloads.ts';
+import { COPY_ID_PATTERN, generateCopyId, readCopyId, stampPdf } from '../lib/server/watermark/stamp.ts';
+import { addRule, listRules, removeRule } from '../lib/server/requests/policy.ts';
 import {
 	approveRequest,
 	denyRequest,
 	listRequests,
 	type JourneyContext,
-} from '../lib/server/requests.ts';
-import { listDocuments } from '../lib/server/documents.ts';
+} from '../lib/server/requests/requests.ts';
+import { listDocuments } from '../lib/server/documents/documents.ts';
 
 export class UsageError extends Error {
 	override name = 'UsageError';

@@ -1,7 +1,7 @@
 import type { APIRoute } from 'astro';
-import { deleteSessionCookie, invalidateSession } from '../../lib/server/auth-session.ts';
-import { isSecure } from '../../lib/journey.ts';
-import { getDatabase } from '../../lib/server/database.ts';
+import { deleteSessionCookie, invalidateSession } from '../../lib/server/auth/auth-session.ts';
+import { isSecure } from '../../lib/web/context.ts';
+import { getDatabase } from '../../lib/server/platform/database.ts';
 
 export const prerender = false;
 

@@ -1,6 +1,6 @@
 import type { APIRoute } from 'astro';
-import { getDatabase } from '../../lib/server/database.ts';
-import { getCurrentVersion } from '../../lib/server/documents.ts';
+import { getDatabase } from '../../lib/server/platform/database.ts';
+import { getCurrentVersion } from '../../lib/server/documents/documents.ts';
 
 // Public documents (such as a certificate) are served as uploaded; everything else goes through
 // the NDA and approval flow and is stamped per requester.

@@ -1,10 +1,10 @@
 import type { APIRoute } from 'astro';
-import { isSecure } from '../../lib/journey.ts';
-import { getDatabase } from '../../lib/server/database.ts';
+import { isSecure } from '../../lib/web/context.ts';
+import { getDatabase } from '../../lib/server/platform/database.ts';
 import {
 	deleteRequesterSessionCookie,
 	invalidateRequesterSession,
-} from '../../lib/server/requester-session.ts';
+} from '../../lib/server/auth/requester-session.ts';
 
 export const prerender = false;
 

@@ -1,7 +1,7 @@
 import type { APIRoute } from 'astro';
-import { deliveryContext } from '../../../lib/delivery.ts';
-import { journeyContext, requestMeta } from '../../../lib/journey.ts';
-import { deliverCopy, type DeliveryResult } from '../../../lib/server/downloads.ts';
+import { deliveryContext } from '../../../lib/web/delivery.ts';
+import { journeyContext, requestMeta } from '../../../lib/web/context.ts';
+import { deliverCopy, type DeliveryResult } from '../../../lib/server/delivery/downloads.ts';
 
 export const prerender = false;
 

@@ -1,6 +1,6 @@
 import type { APIRoute } from 'astro';
-import { journeyContext } from '../../../lib/journey.ts';
-import { getNdaReceipt } from '../../../lib/server/requests.ts';
+import { journeyContext } from '../../../lib/web/context.ts';
+import { getNdaReceipt } from '../../../lib/server/requests/requests.ts';
 
 export const prerender = false;
 

@@ -1,0 +1,44 @@
+/** The access request form's fields and limits (server-side validation; the browser's is a hint). */
+import { z } from 'astro/zod';
+import { emailAddress, multiLine, singleLine } from '../platform/input.ts';
+
+export const requestFormSchema = z.object({
+	name: singleLine('Full name', 120),
+	email: emailAddress('Work email'),
+	company: singleLine('Company', 160),
+	title: singleLine('Job title', 120),
+	reason: multiLine('Reason', 1000).default(''),
+	documents: z
+		.array(z.string().regex(/^[a-z0-9-]{1,100}$/, { error: 'Pick documents from the list' }))
+		.min(1, { error: 'Pick at least one document' })
+		.max(50),
+});
+
+export type RequestForm = z.output<typeof requestFormSchema>;
+
+export function readRequestForm(form: FormData) {
+	return {
+		name: String(form.get('name') ?? ''),
+		email: String(form.get('email') ?? ''),
+		company: String(form.get('company') ?? ''),
+		title: String(form.get('title') ?? ''),
+		reason: String(form.get('reason') ?? ''),
+		documents: form.getAll('documents').map(String),
+	};
+}
+
+export const ndaAcceptSchema = z.object({
+	agree: z.literal('yes', { error: 'Tick the box to accept the agreement' }),
+	signerName: singleLine('Full name', 120),
+	signerTitle: singleLine('Job title', 120),
+	ndaVersion: z.string().max(20),
+	textSha256: z.string().regex(/^[0-9a-f]{64}$/),
+});
+
+export const ndaClaimSchema = z.object({
+	reference: singleLine('Agreement reference', 200),
+	signedOn: z
+		.string()
+		.regex(/^(\d{4}-\d{2}-\d{2})?$/, { error: 'Signed on must be a date such as 2025-03-01' })
+		.transform((value) => value || null),
+});
