@@ -1,14 +1,13 @@
 import fontkit from '@pdf-lib/fontkit';
 import { decodePDFRawStream, PDFDict, PDFDocument, PDFName, PDFRawStream, rgb } from 'pdf-lib';
 import { describe, expect, it } from 'vitest';
+import { embedFonts } from '../../src/lib/server/pdf/fonts.ts';
 import {
-	embedFonts,
 	type FaceId,
 	type FontStyle,
 	getFontCacheStats,
-	measureText,
-	splitRuns,
-} from '../../src/lib/server/pdf/fonts.ts';
+} from '../../src/lib/server/pdf/font-faces.ts';
+import { measureText, splitRuns } from '../../src/lib/server/pdf/text-runs.ts';
 import { hasTool, pdfPagesText, qpdfCheck } from '../helpers/pdf.ts';
 
 // Poppler marks a right-to-left line with RIGHT-TO-LEFT EMBEDDING … POP DIRECTIONAL FORMATTING and

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { addMonths, formatPeriod } from '../../src/lib/content/dates.ts';
-import { orderReports, reportChain, type ReportChainState } from '../../src/lib/content/report-chain.ts';
+import {
+	orderReports,
+	reportChain,
+	type ReportChainState,
+} from '../../src/lib/content/report-chain.ts';
 import type { Report } from '../../src/lib/content/model.ts';
 
 const report = (overrides: Partial<Report> & Pick<Report, 'slug'>): Report => ({

@@ -4,7 +4,11 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { generateDemoReport } from '../../src/lib/server/pdf/demo/reports.ts';
 import { readTrustContent } from '../../src/lib/server/content/reader.ts';
 import type { StampInput } from '../../src/lib/server/watermark/stamp.ts';
-import { createStampPool, getStampPool, type StampPool } from '../../src/lib/server/watermark/pool.ts';
+import {
+	createStampPool,
+	getStampPool,
+	type StampPool,
+} from '../../src/lib/server/watermark/pool.ts';
 import { hasTool, pdfPagesText } from '../helpers/pdf.ts';
 
 const input: StampInput = {

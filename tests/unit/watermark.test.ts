@@ -15,13 +15,9 @@ import {
 import { beforeAll, describe, expect, it } from 'vitest';
 import { generateDemoReport } from '../../src/lib/server/pdf/demo/reports.ts';
 import { readTrustContent } from '../../src/lib/server/content/reader.ts';
-import {
-	COPY_ID_PATTERN,
-	generateCopyId,
-	readCopyId,
-	type StampInput,
-	stampPdf,
-} from '../../src/lib/server/watermark/stamp.ts';
+import { COPY_ID_PATTERN, generateCopyId } from '../../src/lib/server/watermark/copy-id.ts';
+import { readCopyId } from '../../src/lib/server/watermark/trace.ts';
+import { type StampInput, stampPdf } from '../../src/lib/server/watermark/stamp.ts';
 import { hasTool, pdfPagesText, qpdfCheck } from '../helpers/pdf.ts';
 
 const A4: [number, number] = [595.28, 841.89];

@@ -2,7 +2,7 @@
 import { getCollection, getEntry } from 'astro:content';
 import { getConfig } from '../server/platform/config.ts';
 import { getDatabase } from '../server/platform/database.ts';
-import type { JourneyContext, RequestMeta } from '../server/requests/requests.ts';
+import type { JourneyContext, RequestMeta } from '../server/requests/context.ts';
 
 export async function journeyContext(): Promise<JourneyContext> {
 	const company = await getEntry('company', 'company');

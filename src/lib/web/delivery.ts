@@ -2,8 +2,8 @@
 import type { DeliveryContext } from '../server/delivery/downloads.ts';
 import { getConfig } from '../server/platform/config.ts';
 import { getStampPool } from '../server/watermark/pool.ts';
-import { generateCopyId } from '../server/watermark/stamp.ts';
-import type { JourneyContext } from '../server/requests/requests.ts';
+import { generateCopyId } from '../server/watermark/copy-id.ts';
+import type { JourneyContext } from '../server/requests/context.ts';
 
 export function deliveryContext(ctx: JourneyContext): DeliveryContext {
 	const config = getConfig();

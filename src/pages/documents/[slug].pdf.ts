@@ -1,6 +1,7 @@
 import type { APIRoute } from 'astro';
 import { getDatabase } from '../../lib/server/platform/database.ts';
 import { getCurrentVersion } from '../../lib/server/documents/documents.ts';
+import { pdfResponse } from '../../lib/web/responses.ts';
 
 // Public documents (such as a certificate) are served as uploaded; everything else goes through
 // the NDA and approval flow and is stamped per requester.
@@ -18,14 +19,11 @@ export const GET: APIRoute = async ({ params }) => {
 	if (version.accessLevel !== 'public') {
 		return text(403, `This document is shared under NDA. Request it from /#doc-${slug}.`);
 	}
-	return new Response(version.bytes as Uint8Array<ArrayBuffer>, {
-		headers: {
-			'Content-Type': 'application/pdf',
-			'Content-Length': String(version.bytes.byteLength),
-			'Content-Disposition': `inline; filename="${slug}.pdf"`,
-			'Cache-Control': 'public, max-age=300',
-			ETag: `"${version.sha256}"`,
-		},
+	return pdfResponse(version.bytes, {
+		filename: `${slug}.pdf`,
+		disposition: 'inline',
+		cacheControl: 'public, max-age=300',
+		headers: { ETag: `"${version.sha256}"` },
 	});
 };
 

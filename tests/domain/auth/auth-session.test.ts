@@ -12,7 +12,7 @@ import {
 	validateSessionToken,
 } from '../../../src/lib/server/auth/auth-session.ts';
 import { sha256 } from '../../../src/lib/server/platform/crypto.ts';
-import { createUser, verifyUserPassword } from '../../../src/lib/server/auth/users.ts';
+import { createUser, validateUserPassword } from '../../../src/lib/server/auth/users.ts';
 import { databases } from '../../helpers/db.ts';
 
 describe('generateSessionToken', () => {
@@ -128,6 +128,6 @@ describe.each(databases())('staff sessions on %s', (backend) => {
 		['a wrong password', 'rep@example.com', () => `${password}x`, false],
 		['an unknown email', 'nobody@example.com', () => password, false],
 	])('signs in with %s: %s', async (_name, email, pw, ok) => {
-		expect((await verifyUserPassword(handle.db, email, pw())).ok).toBe(ok);
+		expect((await validateUserPassword(handle.db, email, pw())).ok).toBe(ok);
 	});
 });

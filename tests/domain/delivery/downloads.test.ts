@@ -11,19 +11,16 @@ import {
 	grantsTable,
 	requestersTable,
 } from '../../../db/schema.ts';
-import { verifyAuditChain } from '../../../src/lib/server/audit/audit.ts';
-import { createDocumentVersion, syncContent } from '../../../src/lib/server/documents/documents.ts';
-import {
-	copyFilename,
-	deliverCopy,
-	getCopy,
-	maskEmail,
-	type DeliveryContext,
-} from '../../../src/lib/server/delivery/downloads.ts';
+import { validateAuditChain } from '../../../src/lib/server/audit/audit.ts';
+import { createDocumentVersion } from '../../../src/lib/server/documents/documents.ts';
+import { syncContent } from '../../../src/lib/server/content/sync.ts';
+import { copyFilename, getCopy, maskEmail } from '../../../src/lib/server/delivery/copies.ts';
+import { deliverCopy, type DeliveryContext } from '../../../src/lib/server/delivery/downloads.ts';
 import type { Requester } from '../../../src/lib/server/auth/requester-session.ts';
 import { readTrustContent } from '../../../src/lib/server/content/reader.ts';
 import type { StampResult } from '../../../src/lib/server/watermark/pool.ts';
-import { generateCopyId, stampPdf } from '../../../src/lib/server/watermark/stamp.ts';
+import { generateCopyId } from '../../../src/lib/server/watermark/copy-id.ts';
+import { stampPdf } from '../../../src/lib/server/watermark/stamp.ts';
 import { databases } from '../../helpers/db.ts';
 import { hasTool, pdfPagesText } from '../../helpers/pdf.ts';
 
@@ -282,6 +279,6 @@ describe.each(databases())('deliverCopy on %s', (backend) => {
 	});
 
 	it('keeps the audit chain intact through all of it', async () => {
-		expect((await verifyAuditChain(handle.db)).ok).toBe(true);
+		expect((await validateAuditChain(handle.db)).ok).toBe(true);
 	});
 });

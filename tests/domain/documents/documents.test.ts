@@ -4,14 +4,14 @@ import { PDFDocument, PDFName, StandardFonts } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../../../db/client.ts';
 import { documentVersionsTable, ndaVersionsTable } from '../../../db/schema.ts';
-import { verifyAuditChain } from '../../../src/lib/server/audit/audit.ts';
+import { validateAuditChain } from '../../../src/lib/server/audit/audit.ts';
 import {
 	createDocumentVersion,
 	getCurrentVersion,
 	listDocuments,
-	preflightPdf,
-	syncContent,
 } from '../../../src/lib/server/documents/documents.ts';
+import { preflightPdf } from '../../../src/lib/server/documents/preflight.ts';
+import { syncContent } from '../../../src/lib/server/content/sync.ts';
 import { seedDemo } from '../../../src/lib/server/pdf/demo/seed.ts';
 import { readTrustContent } from '../../../src/lib/server/content/reader.ts';
 import { databases } from '../../helpers/db.ts';
@@ -171,7 +171,7 @@ describe.each(databases())('documents on %s', (backend) => {
 	});
 
 	it('records every change in an intact audit chain', async () => {
-		const result = await verifyAuditChain(handle.db);
+		const result = await validateAuditChain(handle.db);
 		expect(result.ok).toBe(true);
 		expect(result.count).toBeGreaterThanOrEqual(content.reports.length + 1);
 	});

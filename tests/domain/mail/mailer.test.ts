@@ -19,10 +19,12 @@ import { emailsTable } from '../../../db/schema.ts';
 import { loadConfig, type Config } from '../../../src/lib/server/platform/config.ts';
 import {
 	deliverPendingEmails,
-	enqueueEmail,
 	MAX_EMAIL_ATTEMPTS,
-	renderEmail,
 	startEmailSender,
+} from '../../../src/lib/server/mail/sender.ts';
+import {
+	enqueueEmail,
+	renderEmail,
 	type EmailProps,
 	type EmailTemplate,
 } from '../../../src/lib/server/mail/outbox.ts';

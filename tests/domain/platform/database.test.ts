@@ -11,7 +11,7 @@ import {
 	type DatabaseHandle,
 } from '../../../db/client.ts';
 import { usersTable } from '../../../db/schema.ts';
-import { appendAuditEvent, verifyAuditChain } from '../../../src/lib/server/audit/audit.ts';
+import { appendAuditEvent, validateAuditChain } from '../../../src/lib/server/audit/audit.ts';
 import { databases } from '../../helpers/db.ts';
 
 const TABLES = [
@@ -49,7 +49,7 @@ describe.each(databases())('on %s', (backend) => {
 		await handle.db.transaction((tx) =>
 			appendAuditEvent(tx, { type: 'test.two', actor: 'cli', subject: 'x' }),
 		);
-		const result = await verifyAuditChain(handle.db);
+		const result = await validateAuditChain(handle.db);
 		expect(result).toMatchObject({ ok: true, count: 2 });
 	});
 
@@ -61,7 +61,7 @@ describe.each(databases())('on %s', (backend) => {
 				),
 			),
 		);
-		expect(await verifyAuditChain(handle.db)).toMatchObject({ ok: true, count: 10 });
+		expect(await validateAuditChain(handle.db)).toMatchObject({ ok: true, count: 10 });
 	});
 
 	it('refuses to change or delete audit events', async () => {
@@ -78,13 +78,13 @@ describe.each(databases())('on %s', (backend) => {
 		await refused(handle.db.execute(sql`update audit_events set actor = 'x' where seq = 1`));
 		await refused(handle.db.execute(sql`delete from audit_events where seq = 1`));
 		await refused(handle.db.execute(sql`truncate audit_events`));
-		expect(await verifyAuditChain(handle.db)).toMatchObject({ ok: true, count: 10 });
+		expect(await validateAuditChain(handle.db)).toMatchObject({ ok: true, count: 10 });
 	});
 
 	it('detects an edited audit event (by someone able to lift the guard)', async () => {
 		await handle.db.execute(sql`alter table audit_events disable trigger audit_events_append_only`);
 		await handle.db.execute(sql`update audit_events set data = '{"a": 9}'::jsonb where seq = 1`);
-		expect(await verifyAuditChain(handle.db)).toMatchObject({
+		expect(await validateAuditChain(handle.db)).toMatchObject({
 			ok: false,
 			brokenAt: 1,
 			reason: 'its content was changed',
@@ -93,7 +93,7 @@ describe.each(databases())('on %s', (backend) => {
 
 	it('detects a deleted audit event', async () => {
 		await handle.db.execute(sql`delete from audit_events where seq = 1`);
-		expect(await verifyAuditChain(handle.db)).toMatchObject({
+		expect(await validateAuditChain(handle.db)).toMatchObject({
 			ok: false,
 			brokenAt: 2,
 			reason: 'event 1 is missing',

@@ -13,25 +13,29 @@ import {
 	ndaVersionsTable,
 	oneTimeTokensTable,
 } from '../../../db/schema.ts';
-import { verifyAuditChain } from '../../../src/lib/server/audit/audit.ts';
+import { validateAuditChain } from '../../../src/lib/server/audit/audit.ts';
 import { loadConfig } from '../../../src/lib/server/platform/config.ts';
 import { sha256Hex } from '../../../src/lib/server/platform/crypto.ts';
-import { syncContent } from '../../../src/lib/server/documents/documents.ts';
-import { addRule, decide, domainMatches, type ApprovalRule } from '../../../src/lib/server/requests/policy.ts';
+import { syncContent } from '../../../src/lib/server/content/sync.ts';
+import {
+	createApprovalRule,
+	getPolicyDecision,
+	domainMatches,
+	type ApprovalRule,
+} from '../../../src/lib/server/requests/policy.ts';
 import { consumeRequestLimits } from '../../../src/lib/server/platform/rate-limit.ts';
 import { requestFormSchema } from '../../../src/lib/server/requests/forms.ts';
 import { validateRequesterSessionToken } from '../../../src/lib/server/auth/requester-session.ts';
+import type { JourneyContext } from '../../../src/lib/server/requests/context.ts';
+import { approveRequest, denyRequest } from '../../../src/lib/server/requests/decisions.ts';
 import {
-	acceptNda,
-	approveRequest,
-	createAccessRequest,
-	denyRequest,
+	createNdaAcceptance,
 	getCurrentNdaVersion,
-	getPortal,
-	requesterNeedsNda,
-	verifyAccessRequest,
-	type JourneyContext,
-} from '../../../src/lib/server/requests/requests.ts';
+	verifyNdaOnFile,
+} from '../../../src/lib/server/requests/nda.ts';
+import { createAccessRequest } from '../../../src/lib/server/requests/requests.ts';
+import { validateEmailLink } from '../../../src/lib/server/requests/verification.ts';
+import { getPortal } from '../../../src/lib/server/grants/portal.ts';
 import { readTrustContent } from '../../../src/lib/server/content/reader.ts';
 import { createUser } from '../../../src/lib/server/auth/users.ts';
 import { databases } from '../../helpers/db.ts';
@@ -134,11 +138,13 @@ describe('approval policy', () => {
 			'deny',
 		],
 	])('%s', (_name, rules, email, action) => {
-		expect(decide(rules, email).action).toBe(action);
+		expect(getPolicyDecision(rules, email).action).toBe(action);
 	});
 
 	it('explains a free-mail review in words', () => {
-		expect(decide([], 'jane@proton.me').why).toMatch(/proton\.me is a free email provider/);
+		expect(getPolicyDecision([], 'jane@proton.me').why).toMatch(
+			/proton\.me is a free email provider/,
+		);
 	});
 });
 
@@ -163,13 +169,17 @@ describe.each(databases())('the journey on %s', (backend) => {
 			{ email: 'staff@kestrel-analytics.example', name: 'Sam Staff', role: 'sales' },
 			'test',
 		);
-		const added = await addRule(
+		const added = await createApprovalRule(
 			handle.db,
 			{ domainPattern: 'acme.example', action: 'approve', downloadCap: 5 },
 			'test',
 		);
 		expect(added.ok).toBe(true);
-		await addRule(handle.db, { domainPattern: 'blocked.example', action: 'deny' }, 'test');
+		await createApprovalRule(
+			handle.db,
+			{ domainPattern: 'blocked.example', action: 'deny' },
+			'test',
+		);
 	});
 
 	const emailsTo = async (to: string) =>
@@ -185,11 +195,11 @@ describe.each(databases())('the journey on %s', (backend) => {
 	/** request → verify → accept the current NDA; returns the requester's session. */
 	async function throughNda(email: string, signerName: string, signerTitle: string) {
 		const { token } = await requestAndVerify(email);
-		const verified = await verifyAccessRequest(ctx, token, meta);
+		const verified = await validateEmailLink(ctx, token, meta);
 		if (!verified.ok) throw new Error(verified.reason);
 		const session = (await validateRequesterSessionToken(handle.db, verified.sessionToken))!;
 		const nda = (await getCurrentNdaVersion(handle.db))!;
-		await acceptNda(
+		await createNdaAcceptance(
 			ctx,
 			session.requester,
 			{ ndaVersion: nda.version, textSha256: nda.sha256, signerName, signerTitle },
@@ -234,9 +244,9 @@ describe.each(databases())('the journey on %s', (backend) => {
 
 	it('verifies once; the same token then says used', async () => {
 		const { token } = await requestAndVerify('one@acme.example');
-		const first = await verifyAccessRequest(ctx, token, meta);
+		const first = await validateEmailLink(ctx, token, meta);
 		expect(first).toMatchObject({ ok: true, next: 'nda' });
-		expect(await verifyAccessRequest(ctx, token, meta)).toEqual({ ok: false, reason: 'used' });
+		expect(await validateEmailLink(ctx, token, meta)).toEqual({ ok: false, reason: 'used' });
 		const session = await validateRequesterSessionToken(
 			handle.db,
 			(first as { sessionToken: string }).sessionToken,
@@ -247,10 +257,10 @@ describe.each(databases())('the journey on %s', (backend) => {
 	it('refuses an expired token and a tampered one', async () => {
 		const then = new Date(Date.now() - 31 * 60_000);
 		const { token } = await requestAndVerify('late@acme.example', then);
-		expect(await verifyAccessRequest(ctx, token, meta)).toEqual({ ok: false, reason: 'expired' });
+		expect(await validateEmailLink(ctx, token, meta)).toEqual({ ok: false, reason: 'expired' });
 		const fresh = await requestAndVerify('late@acme.example');
 		const tampered = fresh.token.slice(0, -1) + (fresh.token.endsWith('A') ? 'B' : 'A');
-		expect(await verifyAccessRequest(ctx, tampered, meta)).toEqual({
+		expect(await validateEmailLink(ctx, tampered, meta)).toEqual({
 			ok: false,
 			reason: 'invalid',
 		});
@@ -258,12 +268,12 @@ describe.each(databases())('the journey on %s', (backend) => {
 
 	it('approves by rule after the NDA, with the receipt and the access email queued', async () => {
 		const { token } = await requestAndVerify('jane@acme.example');
-		const verified = await verifyAccessRequest(ctx, token, meta);
+		const verified = await validateEmailLink(ctx, token, meta);
 		if (!verified.ok) throw new Error(verified.reason);
 		const session = (await validateRequesterSessionToken(handle.db, verified.sessionToken))!;
 		const nda = (await getCurrentNdaVersion(handle.db))!;
 		expect(nda.version).toBe('1.1');
-		const accepted = await acceptNda(
+		const accepted = await createNdaAcceptance(
 			ctx,
 			session.requester,
 			{
@@ -306,7 +316,7 @@ describe.each(databases())('the journey on %s', (backend) => {
 			'soc2-type2-2025',
 		]);
 		expect(portal.grants[0]!.expiresAt.getTime() - Date.now()).toBeGreaterThan(89 * 86_400_000);
-		expect(await requesterNeedsNda(handle.db, session.requester.id)).toBe(false);
+		expect(await verifyNdaOnFile(handle.db, session.requester.id)).toBe(true);
 	});
 
 	it('keeps NDA evidence append-only: no change, no deletion', async () => {
@@ -335,7 +345,7 @@ describe.each(databases())('the journey on %s', (backend) => {
 
 	it('does not ask again for the same NDA version, but does for a new one', async () => {
 		const { token } = await requestAndVerify('jane@acme.example');
-		expect(await verifyAccessRequest(ctx, token, meta)).toMatchObject({ ok: true, next: 'portal' });
+		expect(await validateEmailLink(ctx, token, meta)).toMatchObject({ ok: true, next: 'portal' });
 		const [jane] = await handle.db
 			.select()
 			.from(ndaAcceptancesTable)
@@ -347,7 +357,7 @@ describe.each(databases())('the journey on %s', (backend) => {
 			sha256: sha256Hex('New terms.'),
 		});
 		try {
-			expect(await requesterNeedsNda(handle.db, jane!.requesterId)).toBe(true);
+			expect(await verifyNdaOnFile(handle.db, jane!.requesterId)).toBe(false);
 		} finally {
 			await handle.db.delete(ndaVersionsTable).where(eq(ndaVersionsTable.version, '9.0'));
 		}
@@ -355,12 +365,12 @@ describe.each(databases())('the journey on %s', (backend) => {
 
 	it('refuses an acceptance of text other than the current version', async () => {
 		const { token } = await requestAndVerify('two@acme.example');
-		const verified = await verifyAccessRequest(ctx, token, meta);
+		const verified = await validateEmailLink(ctx, token, meta);
 		const session = (await validateRequesterSessionToken(
 			handle.db,
 			(verified as { sessionToken: string }).sessionToken,
 		))!;
-		const result = await acceptNda(
+		const result = await createNdaAcceptance(
 			ctx,
 			session.requester,
 			{ ndaVersion: '1.1', textSha256: '0'.repeat(64), signerName: 'Two', signerTitle: 'Analyst' },
@@ -431,7 +441,7 @@ describe.each(databases())('the journey on %s', (backend) => {
 		]) {
 			expect(types).toContain(type);
 		}
-		expect((await verifyAuditChain(handle.db)).ok).toBe(true);
+		expect((await validateAuditChain(handle.db)).ok).toBe(true);
 	});
 
 	it('limits requests per email and per IP, counted in the database', async () => {

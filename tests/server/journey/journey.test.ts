@@ -137,7 +137,7 @@ describe.each(databases())('the requester journey on %s', (backend) => {
 		expect(confirmed.status).toBe(303);
 		return cookieOf(confirmed);
 	}
-	async function acceptNda(cookie: string, name: string) {
+	async function createNdaAcceptance(cookie: string, name: string) {
 		const page = await (await get('/nda', cookie)).text();
 		const version = /name="ndaVersion" value="([^"]+)"/.exec(page)?.[1];
 		const hash = /name="textSha256" value="([0-9a-f]{64})"/.exec(page)?.[1];
@@ -191,7 +191,7 @@ describe.each(databases())('the requester journey on %s', (backend) => {
 		const nda = await get('/nda', cookie);
 		expect(nda.status).toBe(200);
 		expect(await nda.text()).toContain('Mutual non-disclosure agreement');
-		const accepted = await acceptNda(cookie, 'Jane Doe');
+		const accepted = await createNdaAcceptance(cookie, 'Jane Doe');
 		expect(accepted.status).toBe(303);
 		expect(accepted.headers.get('location')).toBe('/portal');
 
@@ -342,7 +342,7 @@ describe.each(databases())('the requester journey on %s', (backend) => {
 
 	it('sends a request with no matching rule to staff, and `trustroom requests approve` grants it', async () => {
 		const cookie = await signInAs('bob@globex.example', 'Bob Buyer');
-		expect((await acceptNda(cookie, 'Bob Buyer')).status).toBe(303);
+		expect((await createNdaAcceptance(cookie, 'Bob Buyer')).status).toBe(303);
 		expect(await (await get('/portal', cookie)).text()).toContain(
 			'Our team is reviewing your request',
 		);

@@ -3,12 +3,9 @@
  * itself, so editing, deleting or reordering any row breaks every hash after it.
  */
 import { asc, desc, sql } from 'drizzle-orm';
-import type { Database } from '../../../../db/client.ts';
+import type { Database, Executor } from '../../../../db/client.ts';
 import { auditEventsTable } from '../../../../db/schema.ts';
 import { sha256Hex } from '../platform/crypto.ts';
-
-/** A transaction or the database itself: appends run inside the caller's transaction. */
-export type Executor = Pick<Database, 'select' | 'insert' | 'update' | 'delete' | 'execute'>;
 
 export const GENESIS_HASH = '0'.repeat(64);
 /** Advisory lock id shared by every instance, so concurrent appends never fork the chain. */
@@ -57,7 +54,7 @@ export type AuditVerification =
 	| { ok: false; count: number; brokenAt: number; reason: string };
 
 /** Recomputes the chain from the first event. */
-export async function verifyAuditChain(db: Database): Promise<AuditVerification> {
+export async function validateAuditChain(db: Database): Promise<AuditVerification> {
 	const rows = await db.select().from(auditEventsTable).orderBy(asc(auditEventsTable.seq));
 	let prevHash = GENESIS_HASH;
 	let expectedSeq = 1;

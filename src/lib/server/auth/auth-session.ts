@@ -110,30 +110,6 @@ export async function invalidateUserSessions(db: Database, userId: number): Prom
 	await db.delete(authSessionsTable).where(eq(authSessionsTable.userId, userId));
 }
 
-/** `__Host-` binds the cookie to this origin over HTTPS; plain HTTP (local use) cannot carry it. */
-export function sessionCookieName(secure: boolean): string {
-	return secure ? '__Host-trustroom_staff' : 'trustroom_staff';
-}
-
-export interface CookieJar {
-	set(name: string, value: string, options: Record<string, unknown>): void;
-	delete(name: string, options: Record<string, unknown>): void;
-}
-
-export function setSessionCookie(cookies: CookieJar, token: string, secure: boolean): void {
-	cookies.set(sessionCookieName(secure), token, {
-		httpOnly: true, // not readable by page scripts
-		sameSite: 'lax', // not sent on cross-site POSTs
-		secure,
-		path: '/',
-		maxAge: SESSION_ABSOLUTE_TIMEOUT_MS / 1000,
-	});
-}
-
-export function deleteSessionCookie(cookies: CookieJar, secure: boolean): void {
-	cookies.delete(sessionCookieName(secure), { path: '/', secure, httpOnly: true, sameSite: 'lax' });
-}
-
 const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
 
 export function base32(bytes: Uint8Array): string {

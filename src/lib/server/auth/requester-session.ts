@@ -3,10 +3,9 @@
  * the same token design (`<id>.<secret>`, only the secret's SHA-256 stored, constant-time check).
  */
 import { and, eq, gt } from 'drizzle-orm';
-import type { Database } from '../../../../db/client.ts';
+import type { Database, Executor } from '../../../../db/client.ts';
 import { requesterSessionsTable, requestersTable } from '../../../../db/schema.ts';
-import type { Executor } from '../audit/audit.ts';
-import { generateSessionToken, parseSessionToken, type CookieJar } from './auth-session.ts';
+import { generateSessionToken, parseSessionToken } from './auth-session.ts';
 import { constantTimeEqual, sha256 } from '../platform/crypto.ts';
 
 export const REQUESTER_SESSION_TTL_MS = 7 * 24 * 60 * 60 * 1000;
@@ -63,31 +62,4 @@ export async function validateRequesterSessionToken(
 
 export async function invalidateRequesterSession(db: Database, sessionId: string): Promise<void> {
 	await db.delete(requesterSessionsTable).where(eq(requesterSessionsTable.id, sessionId));
-}
-
-export function requesterCookieName(secure: boolean): string {
-	return secure ? '__Host-trustroom_requester' : 'trustroom_requester';
-}
-
-export function setRequesterSessionCookie(
-	cookies: CookieJar,
-	token: string,
-	secure: boolean,
-): void {
-	cookies.set(requesterCookieName(secure), token, {
-		httpOnly: true, // never readable by page scripts
-		sameSite: 'lax', // not sent on cross-site POSTs
-		secure,
-		path: '/',
-		maxAge: REQUESTER_SESSION_TTL_MS / 1000,
-	});
-}
-
-export function deleteRequesterSessionCookie(cookies: CookieJar, secure: boolean): void {
-	cookies.delete(requesterCookieName(secure), {
-		path: '/',
-		secure,
-		httpOnly: true,
-		sameSite: 'lax',
-	});
 }

@@ -5,8 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { and, eq, isNull } from 'drizzle-orm';
+import type { Executor } from '../../../../db/client.ts';
 import { oneTimeTokensTable } from '../../../../db/schema.ts';
-import type { Executor } from '../audit/audit.ts';
 import { sha256 } from '../platform/crypto.ts';
 
 export const MAGIC_LINK_TTL_MS = 30 * 60 * 1000;
@@ -29,42 +29,45 @@ export async function createOneTimeToken(
 	return token;
 }
 
-export type ConsumeTokenResult =
+export type TokenResult =
 	{ ok: true; requestId: number } | { ok: false; reason: 'invalid' | 'expired' | 'used' };
 
-/** Marks the token used if it is valid; a second call for the same token gets `used`. */
-export async function consumeOneTimeToken(
+/** Validates the token and marks it used, atomically: a second call for it gets `used`. */
+export async function invalidateOneTimeToken(
 	tx: Executor,
 	token: string,
 	purpose: TokenPurpose,
 	now = new Date(),
-): Promise<ConsumeTokenResult> {
-	if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return { ok: false, reason: 'invalid' };
-	const hash = sha256(token);
-	const [row] = await tx
-		.select()
-		.from(oneTimeTokensTable)
-		.where(and(eq(oneTimeTokensTable.tokenHash, hash), eq(oneTimeTokensTable.purpose, purpose)));
-	if (!row || row.requestId === null) return { ok: false, reason: 'invalid' };
-	if (row.usedAt) return { ok: false, reason: 'used' };
-	if (row.expiresAt <= now) return { ok: false, reason: 'expired' };
+): Promise<TokenResult> {
+	const valid = await findOneTimeToken(tx, token, purpose, now);
+	if (!valid.ok) return valid;
 	const used = await tx
 		.update(oneTimeTokensTable)
 		.set({ usedAt: now })
-		.where(and(eq(oneTimeTokensTable.id, row.id), isNull(oneTimeTokensTable.usedAt)))
+		.where(and(eq(oneTimeTokensTable.id, valid.id), isNull(oneTimeTokensTable.usedAt)))
 		.returning({ id: oneTimeTokensTable.id });
 	// Lost a race with a concurrent use of the same token.
 	if (used.length === 0) return { ok: false, reason: 'used' };
-	return { ok: true, requestId: row.requestId };
+	return { ok: true, requestId: valid.requestId };
 }
 
 /** Whether a token would be accepted now, without using it (the GET of a magic link). */
-export async function peekOneTimeToken(
+export async function validateOneTimeToken(
 	tx: Executor,
 	token: string,
 	purpose: TokenPurpose,
 	now = new Date(),
-): Promise<ConsumeTokenResult> {
+): Promise<TokenResult> {
+	const valid = await findOneTimeToken(tx, token, purpose, now);
+	return valid.ok ? { ok: true, requestId: valid.requestId } : valid;
+}
+
+async function findOneTimeToken(
+	tx: Executor,
+	token: string,
+	purpose: TokenPurpose,
+	now: Date,
+): Promise<{ ok: true; id: number; requestId: number } | Extract<TokenResult, { ok: false }>> {
 	if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return { ok: false, reason: 'invalid' };
 	const [row] = await tx
 		.select()
@@ -75,5 +78,5 @@ export async function peekOneTimeToken(
 	if (!row || row.requestId === null) return { ok: false, reason: 'invalid' };
 	if (row.usedAt) return { ok: false, reason: 'used' };
 	if (row.expiresAt <= now) return { ok: false, reason: 'expired' };
-	return { ok: true, requestId: row.requestId };
+	return { ok: true, id: row.id, requestId: row.requestId };
 }

@@ -68,14 +68,14 @@ export async function countUsers(db: Database): Promise<number> {
 	return (await db.select({ id: usersTable.id }).from(usersTable)).length;
 }
 
-export type SignInResult = { ok: true; user: User } | { ok: false };
+export type PasswordResult = { ok: true; user: User } | { ok: false };
 
 /** Checks an email and password. Unknown emails cost the same time as wrong passwords. */
-export async function verifyUserPassword(
+export async function validateUserPassword(
 	db: Database,
 	emailInput: string,
 	password: string,
-): Promise<SignInResult> {
+): Promise<PasswordResult> {
 	const email = normalizeEmail(emailInput);
 	const [row] = await db.select().from(usersTable).where(eq(usersTable.email, email));
 	// Verify against a fixed hash when there is no user, so timing does not reveal which emails exist.

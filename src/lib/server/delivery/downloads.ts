@@ -11,11 +11,12 @@ import {
 	downloadsTable,
 	grantDocumentsTable,
 	grantsTable,
-	requestersTable,
 } from '../../../../db/schema.ts';
 import { appendAuditEvent } from '../audit/audit.ts';
+import { getVersionBytes } from '../documents/version-cache.ts';
 import { sha256HexAsync } from '../platform/crypto.ts';
-import type { RequestMeta } from '../requests/requests.ts';
+import { copyFilename } from './copies.ts';
+import type { RequestMeta } from '../requests/context.ts';
 import type { Requester } from '../auth/requester-session.ts';
 import type { StampResult } from '../watermark/pool.ts';
 import type { StampInput } from '../watermark/stamp.ts';
@@ -235,43 +236,6 @@ export async function deliverCopy(
 	};
 }
 
-/**
- * Document versions never change once stored, so their bytes are kept in memory (up to a budget)
- * instead of being read from the database for every download: on the embedded database a
- * multi-megabyte read runs on the event loop.
- */
-const VERSION_CACHE_BYTES = 256 * 1024 * 1024;
-const versionCache = new Map<number, Uint8Array>();
-let versionCacheSize = 0;
-
-async function getVersionBytes(db: Database, versionId: number): Promise<Uint8Array> {
-	const cached = versionCache.get(versionId);
-	if (cached) {
-		// Most recently used last, so the oldest entry is evicted first.
-		versionCache.delete(versionId);
-		versionCache.set(versionId, cached);
-		return cached;
-	}
-	const [version] = await db
-		.select({ bytes: documentVersionsTable.bytes })
-		.from(documentVersionsTable)
-		.where(eq(documentVersionsTable.id, versionId));
-	if (!version) throw new Error(`Document version ${versionId} vanished`);
-	// In shared memory, so stamping workers can read it without a copy per download.
-	const shared = new Uint8Array(new SharedArrayBuffer(version.bytes.byteLength));
-	shared.set(version.bytes);
-	if (shared.byteLength <= VERSION_CACHE_BYTES) {
-		versionCache.set(versionId, shared);
-		versionCacheSize += shared.byteLength;
-		for (const [id, bytes] of versionCache) {
-			if (versionCacheSize <= VERSION_CACHE_BYTES) break;
-			versionCache.delete(id);
-			versionCacheSize -= bytes.byteLength;
-		}
-	}
-	return shared;
-}
-
 class DenialError extends Error {
 	readonly reason: DenialReason;
 	constructor(reason: DenialReason) {
@@ -295,75 +259,4 @@ async function logDenial(
 			data: { reason, ip: meta.ip },
 		}),
 	);
-}
-
-// Letters that do not decompose into an ASCII base letter.
-const LETTERS: Record<string, string> = {
-	ł: 'l',
-	Ł: 'L',
-	ø: 'o',
-	Ø: 'O',
-	đ: 'd',
-	Đ: 'D',
-	ß: 'ss',
-	æ: 'ae',
-	Æ: 'AE',
-	œ: 'oe',
-	Œ: 'OE',
-	þ: 'th',
-	Þ: 'Th',
-};
-
-/** `Kestrel-Analytics-SOC-2-Type-II-report-2025-jane-doe.pdf`: ASCII, no spaces, readable. */
-export function copyFilename(company: string, title: string, person: string): string {
-	const ascii = (text: string) =>
-		text
-			.replace(/[łŁøØđĐßæÆœŒþÞ]/g, (c) => LETTERS[c] ?? '')
-			.normalize('NFKD')
-			.replace(/[\u0300-\u036f]/g, '')
-			.replace(/[^A-Za-z0-9]+/g, '-')
-			.replace(/^-+|-+$/g, '');
-	const who = ascii(person).toLowerCase() || 'copy';
-	return `${[ascii(company), ascii(title), who].filter(Boolean).join('-').slice(0, 150)}.pdf`;
-}
-
-/** What a copy id says about a copy: for trace (staff) and /verify (public, masked). */
-export async function getCopy(db: Database, copyId: string) {
-	const [row] = await db
-		.select({
-			copyId: downloadsTable.copyId,
-			status: downloadsTable.status,
-			issuedAt: downloadsTable.createdAt,
-			ip: downloadsTable.ip,
-			userAgent: downloadsTable.userAgent,
-			outputSha256: downloadsTable.outputSha256,
-			grantId: downloadsTable.grantId,
-			grantExpiresAt: grantsTable.expiresAt,
-			grantRevokedAt: grantsTable.revokedAt,
-			requesterName: requestersTable.name,
-			requesterEmail: requestersTable.email,
-			requesterCompany: requestersTable.company,
-			documentSlug: documentsTable.slug,
-			documentTitle: documentsTable.title,
-			versionId: documentVersionsTable.id,
-			periodStart: documentVersionsTable.periodStart,
-			periodEnd: documentVersionsTable.periodEnd,
-			supersededBy: documentVersionsTable.supersededBy,
-		})
-		.from(downloadsTable)
-		.innerJoin(grantsTable, eq(grantsTable.id, downloadsTable.grantId))
-		.innerJoin(requestersTable, eq(requestersTable.id, downloadsTable.requesterId))
-		.innerJoin(
-			documentVersionsTable,
-			eq(documentVersionsTable.id, downloadsTable.documentVersionId),
-		)
-		.innerJoin(documentsTable, eq(documentsTable.id, documentVersionsTable.documentId))
-		.where(eq(downloadsTable.copyId, copyId.toUpperCase()));
-	return row ?? null;
-}
-
-/** `jane.doe@acme.com` → `j***@acme.com`: enough to recognise, not to harvest. */
-export function maskEmail(email: string): string {
-	const at = email.lastIndexOf('@');
-	return at <= 0 ? '***' : `${email[0]}***${email.slice(at)}`;
 }

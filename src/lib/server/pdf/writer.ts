@@ -4,7 +4,8 @@
  * fonts) and NDA receipts (embedded Unicode fonts, see pdf-fonts.ts).
  */
 import { type Color, PDFDocument, type PDFFont, type PDFPage, rgb, StandardFonts } from 'pdf-lib';
-import type { EmbeddedFonts, FontStyle } from './fonts.ts';
+import type { EmbeddedFonts } from './fonts.ts';
+import type { FontStyle } from './font-faces.ts';
 
 export const A4 = { width: 595.28, height: 841.89 } as const;
 export const LETTER = { width: 612, height: 792 } as const;

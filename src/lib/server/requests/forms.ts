@@ -42,3 +42,24 @@ export const ndaClaimSchema = z.object({
 		.regex(/^(\d{4}-\d{2}-\d{2})?$/, { error: 'Signed on must be a date such as 2025-03-01' })
 		.transform((value) => value || null),
 });
+
+export function readNdaAcceptForm(form: FormData) {
+	return {
+		agree: String(form.get('agree') ?? ''),
+		signerName: String(form.get('signerName') ?? ''),
+		signerTitle: String(form.get('signerTitle') ?? ''),
+		ndaVersion: String(form.get('ndaVersion') ?? ''),
+		textSha256: String(form.get('textSha256') ?? ''),
+	};
+}
+
+export function readNdaClaimForm(form: FormData) {
+	return {
+		reference: String(form.get('reference') ?? ''),
+		signedOn: String(form.get('signedOn') ?? ''),
+	};
+}
+
+export type RequestFormValues = ReturnType<typeof readRequestForm>;
+export type NdaAcceptFormValues = ReturnType<typeof readNdaAcceptForm>;
+export type NdaClaimFormValues = ReturnType<typeof readNdaClaimForm>;

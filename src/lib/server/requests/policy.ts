@@ -3,9 +3,9 @@
  * Rules match the requester's email domain; the lowest priority number is tried first.
  */
 import { and, asc, eq, gt, isNull, or } from 'drizzle-orm';
-import type { Database } from '../../../../db/client.ts';
+import type { Database, Executor } from '../../../../db/client.ts';
 import { approvalRulesTable } from '../../../../db/schema.ts';
-import { appendAuditEvent, type Executor } from '../audit/audit.ts';
+import { appendAuditEvent } from '../audit/audit.ts';
 import { emailDomain } from '../platform/input.ts';
 
 export type PolicyAction = 'approve' | 'review' | 'deny';
@@ -48,7 +48,7 @@ export function isValidDomainPattern(pattern: string): boolean {
 	return PATTERN.test(pattern.toLowerCase());
 }
 
-export function decide(
+export function getPolicyDecision(
 	rules: readonly ApprovalRule[],
 	email: string,
 	now = new Date(),
@@ -74,7 +74,7 @@ export function decide(
 	return { action: 'review', rule: null, why: `no approval rule matches ${domain}` };
 }
 
-export async function listRules(db: Executor, now?: Date): Promise<ApprovalRule[]> {
+export async function listApprovalRules(db: Executor, now?: Date): Promise<ApprovalRule[]> {
 	const active = now
 		? or(isNull(approvalRulesTable.expiresAt), gt(approvalRulesTable.expiresAt, now))
 		: undefined;
@@ -93,9 +93,10 @@ export async function listRules(db: Executor, now?: Date): Promise<ApprovalRule[
 		.orderBy(asc(approvalRulesTable.priority), asc(approvalRulesTable.id));
 }
 
-export type AddRuleResult = { ok: true; rule: ApprovalRule } | { ok: false; error: string };
+export type CreateApprovalRuleResult =
+	{ ok: true; rule: ApprovalRule } | { ok: false; error: string };
 
-export async function addRule(
+export async function createApprovalRule(
 	db: Database,
 	input: {
 		domainPattern: string;
@@ -106,7 +107,7 @@ export async function addRule(
 		expiresAt?: Date | null;
 	},
 	actor: string,
-): Promise<AddRuleResult> {
+): Promise<CreateApprovalRuleResult> {
 	const domainPattern = input.domainPattern.trim().toLowerCase();
 	if (!isValidDomainPattern(domainPattern)) {
 		return {
@@ -160,7 +161,11 @@ export async function addRule(
 	});
 }
 
-export async function removeRule(db: Database, id: number, actor: string): Promise<boolean> {
+export async function deleteApprovalRule(
+	db: Database,
+	id: number,
+	actor: string,
+): Promise<boolean> {
 	return db.transaction(async (tx) => {
 		const removed = await tx
 			.delete(approvalRulesTable)

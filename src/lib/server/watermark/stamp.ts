@@ -1,15 +1,13 @@
 /**
  * Per-recipient copies of a report: a diagonal "Confidential · name · company" line and a footer
  * naming the recipient, the copy id and where to verify it, on every page; the copy id also in the
- * document's metadata. `readCopyId` finds the id again in a leaked copy.
+ * document's metadata. `readCopyId` (trace.ts) finds the id again in a leaked copy.
  *
  * Efficiency (see DESIGN.md, "PDF facts measured here"): one embedded font set, one opacity state
  * and one form XObject per distinct page geometry, with fixed resource names; pages get two
  * content streams shared by the whole file. Shared resources dictionaries stay shared.
  */
 import { randomBytes } from 'node:crypto';
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
 import {
 	PDFArray,
 	PDFDict,
@@ -23,8 +21,9 @@ import {
 	PDFStream,
 	PDFString,
 } from 'pdf-lib';
-import { generateCode } from '../platform/crypto.ts';
-import { embedFonts, type EmbeddedFonts, measureText } from '../pdf/fonts.ts';
+import { embedFonts, type EmbeddedFonts } from '../pdf/fonts.ts';
+import { measureText } from '../pdf/text-runs.ts';
+import { COPY_ID_INFO_KEY, COPY_ID_PATTERN } from './copy-id.ts';
 
 export interface StampInput {
 	name: string;
@@ -42,22 +41,6 @@ export interface StampInput {
 	/** `${SITE_URL}/verify/${copyId}` */
 	verifyUrl: string;
 	documentTitle: string;
-}
-
-// No 0/O, 1/I/L or U: an id read off paper or typed from a phone photo has one spelling.
-const COPY_ID_ALPHABET = 'ABCDEFGHJKMNPQRSTVWXYZ23456789';
-
-/** A copy id anywhere in text (not anchored, not global: safe with `.test` and `.match`). */
-export const COPY_ID_PATTERN =
-	/(?<![A-Z0-9])[A-HJKMNP-TV-Z2-9]{4}-[A-HJKMNP-TV-Z2-9]{4}(?![A-Z0-9])/;
-
-/** Info dictionary key that carries the copy id. */
-export const COPY_ID_INFO_KEY = 'TrustroomCopyId';
-
-/** 8 characters (about 39 bits) from crypto randomness, as XXXX-XXXX. */
-export function generateCopyId(): string {
-	const code = generateCode(8, COPY_ID_ALPHABET);
-	return `${code.slice(0, 4)}-${code.slice(4)}`;
 }
 
 /** The two lines a stamp draws, in full (the footer may still be wrapped to fit a page). */
@@ -449,84 +432,4 @@ function removeUnreachableObjects(pdf: PDFDocument): void {
 	for (const [ref] of context.enumerateIndirectObjects()) {
 		if (!seen.has(ref.tag)) context.delete(ref);
 	}
-}
-
-// ---------------------------------------------------------------------------------------------
-// Reading a copy id back
-
-/**
- * The copy id of an issued copy: from the metadata, or, when that was stripped, from the pages'
- * text (the footer carries it on every page). Null when neither has one.
- */
-export async function readCopyId(
-	bytes: Uint8Array,
-): Promise<{ copyId: string; source: 'metadata' | 'text' } | null> {
-	const fromMetadata = await copyIdFromMetadata(bytes);
-	if (fromMetadata) return { copyId: fromMetadata, source: 'metadata' };
-	const fromText = await copyIdFromText(bytes);
-	return fromText ? { copyId: fromText, source: 'text' } : null;
-}
-
-async function copyIdFromMetadata(bytes: Uint8Array): Promise<string | null> {
-	let pdf: PDFDocument;
-	try {
-		pdf = await PDFDocument.load(bytes, { updateMetadata: false });
-	} catch {
-		return null; // encrypted or damaged: the text extractor may still read it
-	}
-	const info = pdf.context.lookupMaybe(pdf.context.trailerInfo.Info, PDFDict);
-	const custom = info?.lookup(PDFName.of(COPY_ID_INFO_KEY));
-	const candidates = [
-		custom instanceof PDFString || custom instanceof PDFHexString ? custom.decodeText() : '',
-		pdf.getKeywords() ?? '',
-		pdf.getSubject() ?? '',
-	];
-	for (const text of candidates) {
-		const match = text.match(COPY_ID_PATTERN);
-		if (match) return match[0];
-	}
-	return null;
-}
-
-const require = createRequire(import.meta.url);
-
-/**
- * Text extraction with pdfjs-dist (a dependency, so `trace` works after `npm install` alone; no
- * poppler needed). The stamp is drawn with subset fonts, so the raw bytes never contain the id.
- * The footer's "copy XXXX-XXXX" wins over a bare id-shaped string elsewhere in the report.
- */
-async function copyIdFromText(bytes: Uint8Array): Promise<string | null> {
-	const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
-	// Absolute, so a bundled server (dist/) still finds the worker module pdfjs loads in-process.
-	pdfjs.GlobalWorkerOptions.workerSrc = pathToFileURL(
-		require.resolve('pdfjs-dist/legacy/build/pdf.worker.mjs'),
-	).href;
-	const task = pdfjs.getDocument({
-		data: new Uint8Array(bytes), // pdfjs detaches the buffer it is given
-		disableFontFace: true,
-		useSystemFonts: false,
-		stopAtErrors: false,
-		verbosity: 0,
-	});
-	let bare: string | null = null;
-	try {
-		const doc = await task.promise;
-		for (let number = 1; number <= doc.numPages; number++) {
-			const page = await doc.getPage(number);
-			const content = await page.getTextContent();
-			const text = content.items
-				.map((item) => ('str' in item ? item.str + (item.hasEOL ? '\n' : '') : ''))
-				.join(' ')
-				.replace(/\s+/g, ' ');
-			page.cleanup();
-			const labelled = text.match(new RegExp(`(?:copy |verify/)(${COPY_ID_PATTERN.source})`));
-			if (labelled) return labelled[1]!;
-			bare ??= text.match(COPY_ID_PATTERN)?.[0] ?? null;
-		}
-	} catch {
-		return bare; // unreadable (wrong password, damage): whatever was found so far
-	} finally {
-		await task.destroy();
-	}
-	return bare;
 }

@@ -3,7 +3,7 @@
  * server, so every import here is a relative `.ts` path or a package.
  */
 import { move } from 'piscina';
-import { measureText } from '../pdf/fonts.ts';
+import { measureText } from '../pdf/text-runs.ts';
 import { type StampInput, stampPdf } from './stamp.ts';
 
 export interface StampTask {

@@ -2,6 +2,7 @@ import type { APIRoute } from 'astro';
 import { deliveryContext } from '../../../lib/web/delivery.ts';
 import { journeyContext, requestMeta } from '../../../lib/web/context.ts';
 import { deliverCopy, type DeliveryResult } from '../../../lib/server/delivery/downloads.ts';
+import { pdfResponse } from '../../../lib/web/responses.ts';
 
 export const prerender = false;
 
@@ -26,15 +27,11 @@ export const POST: APIRoute = async ({ params, locals, request, clientAddress })
 		requestMeta(request, clientAddress),
 	);
 	if (result.ok) {
-		return new Response(result.bytes as Uint8Array<ArrayBuffer>, {
-			headers: {
-				'Content-Type': 'application/pdf',
-				'Content-Length': String(result.bytes.byteLength),
-				'Content-Disposition': `attachment; filename="${result.filename}"`,
-				// Each copy is personal: no cache may keep or share it.
-				'Cache-Control': 'no-store',
-				'X-Copy-Id': result.copyId,
-			},
+		return pdfResponse(result.bytes, {
+			filename: result.filename,
+			// Each copy is personal: no cache may keep or share it.
+			cacheControl: 'no-store',
+			headers: { 'X-Copy-Id': result.copyId },
 		});
 	}
 	return denial(result);

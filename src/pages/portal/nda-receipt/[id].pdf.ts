@@ -1,6 +1,7 @@
 import type { APIRoute } from 'astro';
 import { journeyContext } from '../../../lib/web/context.ts';
-import { getNdaReceipt } from '../../../lib/server/requests/requests.ts';
+import { getNdaReceipt } from '../../../lib/server/requests/nda.ts';
+import { pdfResponse } from '../../../lib/web/responses.ts';
 
 export const prerender = false;
 
@@ -22,12 +23,5 @@ export const GET: APIRoute = async ({ params, locals }) => {
 			headers: { 'Content-Type': 'text/plain; charset=utf-8' },
 		});
 	}
-	return new Response(pdf as Uint8Array<ArrayBuffer>, {
-		headers: {
-			'Content-Type': 'application/pdf',
-			'Content-Length': String(pdf.byteLength),
-			'Content-Disposition': `attachment; filename="nda-receipt-${id}.pdf"`,
-			'Cache-Control': 'private, no-store',
-		},
-	});
+	return pdfResponse(pdf, { filename: `nda-receipt-${id}.pdf`, cacheControl: 'private, no-store' });
 };

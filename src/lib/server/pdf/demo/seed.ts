@@ -2,12 +2,9 @@
 import type { Database } from '../../../../../db/client.ts';
 import type { TrustContent } from '../../../content/model.ts';
 import { generateDemoReport } from './reports.ts';
-import {
-	createDocumentVersion,
-	getCurrentVersion,
-	preflightPdf,
-	syncContent,
-} from '../../documents/documents.ts';
+import { createDocumentVersion, getCurrentVersion } from '../../documents/documents.ts';
+import { preflightPdf } from '../../documents/preflight.ts';
+import { syncContent } from '../../content/sync.ts';
 
 export interface SeedResult {
 	created: { slug: string; pages: number; bytes: number }[];

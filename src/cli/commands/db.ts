@@ -1,0 +1,15 @@
+/** `trustroom db migrate`. */
+import { migrateDatabase } from '../../../db/client.ts';
+import { type Command, withDatabase } from '../command.ts';
+
+export const commands: Record<string, Command> = {
+	'db migrate': {
+		usage: 'trustroom db migrate',
+		options: {},
+		run: () =>
+			withDatabase(async (handle) => {
+				await migrateDatabase(handle);
+				console.log(`Migrations applied (${handle.kind}: ${handle.location}).`);
+			}),
+	},
+};

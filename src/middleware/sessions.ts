@@ -1,0 +1,42 @@
+/** Who is asking: the staff member and the requester, each from their own session cookie. */
+import { defineMiddleware } from 'astro:middleware';
+import { validateSessionToken } from '../lib/server/auth/auth-session.ts';
+import { validateRequesterSessionToken } from '../lib/server/auth/requester-session.ts';
+import { getDatabase } from '../lib/server/platform/database.ts';
+import { requesterSessionCookie, staffSessionCookie } from '../lib/web/cookies.ts';
+
+/** Sets `locals.user` and `locals.session`; pages decide what the user may do. */
+export const staffSession = defineMiddleware(async (context, next) => {
+	context.locals.user = null;
+	context.locals.session = null;
+	if (context.isPrerendered) return next();
+	const token = staffSessionCookie.get(context.cookies);
+	if (token) {
+		const result = await validateSessionToken(await getDatabase(), token);
+		if (result.session) {
+			context.locals.user = result.user;
+			context.locals.session = result.session;
+		} else {
+			staffSessionCookie.delete(context.cookies);
+		}
+	}
+	return next();
+});
+
+/** Sets `locals.requester` and `locals.requesterSessionId` for a verified reviewer. */
+export const requesterSession = defineMiddleware(async (context, next) => {
+	context.locals.requester = null;
+	context.locals.requesterSessionId = null;
+	if (context.isPrerendered) return next();
+	const token = requesterSessionCookie.get(context.cookies);
+	if (token) {
+		const result = await validateRequesterSessionToken(await getDatabase(), token);
+		if (result) {
+			context.locals.requester = result.requester;
+			context.locals.requesterSessionId = result.sessionId;
+		} else {
+			requesterSessionCookie.delete(context.cookies);
+		}
+	}
+	return next();
+});
