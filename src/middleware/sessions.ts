@@ -5,11 +5,18 @@ import { validateRequesterSessionToken } from '../lib/server/auth/requester-sess
 import { getDatabase } from '../lib/server/platform/database.ts';
 import { requesterSessionCookie, staffSessionCookie } from '../lib/web/cookies.ts';
 
+// These answer from the content alone: skipping the session lookup spares a query and keeps them
+// serving while the database is away.
+const WITHOUT_SESSIONS = new Set(['/trust.json', '/.well-known/security.txt']);
+
+const needsSessions = (context: { isPrerendered: boolean; routePattern: string }) =>
+	!context.isPrerendered && !WITHOUT_SESSIONS.has(context.routePattern);
+
 /** Sets `locals.user` and `locals.session`; pages decide what the user may do. */
 export const staffSession = defineMiddleware(async (context, next) => {
 	context.locals.user = null;
 	context.locals.session = null;
-	if (context.isPrerendered) return next();
+	if (!needsSessions(context)) return next();
 	const token = staffSessionCookie.get(context.cookies);
 	if (token) {
 		const result = await validateSessionToken(await getDatabase(), token);
@@ -27,7 +34,7 @@ export const staffSession = defineMiddleware(async (context, next) => {
 export const requesterSession = defineMiddleware(async (context, next) => {
 	context.locals.requester = null;
 	context.locals.requesterSessionId = null;
-	if (context.isPrerendered) return next();
+	if (!needsSessions(context)) return next();
 	const token = requesterSessionCookie.get(context.cookies);
 	if (token) {
 		const result = await validateRequesterSessionToken(await getDatabase(), token);

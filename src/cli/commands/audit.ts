@@ -1,5 +1,4 @@
 /** `trustroom audit verify`: check the hash chain. */
-import { migrateDatabase } from '../../../db/client.ts';
 import { validateAuditChain } from '../../lib/server/audit/audit.ts';
 import { type Command, withDatabase } from '../command.ts';
 
@@ -9,7 +8,6 @@ export const commands: Record<string, Command> = {
 		options: {},
 		run: () =>
 			withDatabase(async (handle) => {
-				await migrateDatabase(handle);
 				const result = await validateAuditChain(handle.db);
 				if (!result.ok) {
 					throw new Error(

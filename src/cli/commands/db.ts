@@ -1,5 +1,4 @@
 /** `trustroom db migrate`. */
-import { migrateDatabase } from '../../../db/client.ts';
 import { type Command, withDatabase } from '../command.ts';
 
 export const commands: Record<string, Command> = {
@@ -7,9 +6,11 @@ export const commands: Record<string, Command> = {
 		usage: 'trustroom db migrate',
 		options: {},
 		run: () =>
-			withDatabase(async (handle) => {
-				await migrateDatabase(handle);
-				console.log(`Migrations applied (${handle.kind}: ${handle.location}).`);
-			}),
+			withDatabase(
+				async (handle) => {
+					console.log(`Migrations applied (${handle.kind}: ${handle.location}).`);
+				},
+				{ create: true },
+			),
 	},
 };

@@ -1,13 +1,17 @@
 /** `trustroom documents list|upload`. */
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { migrateDatabase } from '../../../db/client.ts';
-import { readTrustContent } from '../../lib/server/content/reader.ts';
 import { syncContent } from '../../lib/server/content/sync.ts';
 import { createDocumentVersion, listDocuments } from '../../lib/server/documents/documents.ts';
 import { preflightPdf } from '../../lib/server/documents/preflight.ts';
-import { loadConfig } from '../../lib/server/platform/config.ts';
-import { type Command, formatKb, required, withDatabase } from '../command.ts';
+import {
+	cliConfig,
+	type Command,
+	formatKb,
+	projectContent,
+	required,
+	withDatabase,
+} from '../command.ts';
 
 export const commands: Record<string, Command> = {
 	'documents list': {
@@ -15,8 +19,7 @@ export const commands: Record<string, Command> = {
 		options: {},
 		run: () =>
 			withDatabase(async (handle) => {
-				await migrateDatabase(handle);
-				await syncContent(handle.db, readTrustContent('src/content'));
+				await syncContent(handle.db, projectContent());
 				const rows = await listDocuments(handle.db);
 				for (const row of rows) {
 					const version = row.versionId
@@ -36,7 +39,7 @@ export const commands: Record<string, Command> = {
 				'the report id, which is its file name in src/content/reports',
 			);
 			const file = required(values, 'file', 'the PDF to upload');
-			const content = readTrustContent('src/content');
+			const content = projectContent();
 			const report = content.reports.find((r) => r.slug === slug);
 			if (!report) {
 				throw new Error(
@@ -51,7 +54,7 @@ export const commands: Record<string, Command> = {
 					`cannot read ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String(error)}`,
 				);
 			}
-			const config = loadConfig();
+			const config = cliConfig();
 			const check = await preflightPdf(bytes, {
 				maxBytes: config.maxUploadBytes,
 				maxPages: config.maxPages,
@@ -59,7 +62,6 @@ export const commands: Record<string, Command> = {
 			if (!check.ok) throw new Error(`${file} was refused: ${check.reason}`);
 			for (const warning of check.warnings) console.warn(`Warning: ${warning}`);
 			await withDatabase(async (handle) => {
-				await migrateDatabase(handle);
 				await syncContent(handle.db, content);
 				const version = await createDocumentVersion(handle.db, {
 					slug,

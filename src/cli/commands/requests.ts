@@ -1,5 +1,4 @@
 /** `trustroom requests list|approve|deny`: staff decisions from the shell. */
-import { migrateDatabase } from '../../../db/client.ts';
 import { ACCESS_REQUEST_STATES } from '../../../db/schema.ts';
 import { approveRequest, denyRequest } from '../../lib/server/requests/decisions.ts';
 import { listRequests } from '../../lib/server/requests/requests.ts';
@@ -19,7 +18,6 @@ export const commands: Record<string, Command> = {
 		options: { state: { type: 'string' } },
 		run: (values) =>
 			withDatabase(async (handle) => {
-				await migrateDatabase(handle);
 				const state = values.state as string | undefined;
 				if (state && !ACCESS_REQUEST_STATES.includes(state as never)) {
 					throw new UsageError(`--state must be one of ${ACCESS_REQUEST_STATES.join(', ')}`);
@@ -45,7 +43,9 @@ export const commands: Record<string, Command> = {
 					downloadCap: optionalCount(values, 'downloads'),
 				});
 				if (!result.ok) throw new Error(decisionError(id!, result));
-				console.log(`Approved request #${id}: grant ${result.grantId}. The requester is emailed.`);
+				console.log(
+					`Approved request #${id}: grant ${result.grantId}. The requester is emailed a link to ${ctx.config.siteUrl}/portal.`,
+				);
 			}),
 	},
 	'requests deny': {

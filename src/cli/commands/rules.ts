@@ -1,5 +1,4 @@
 /** `trustroom rules list|add|remove`: the approval rules. */
-import { migrateDatabase } from '../../../db/client.ts';
 import {
 	createApprovalRule,
 	deleteApprovalRule,
@@ -14,13 +13,13 @@ import {
 	withDatabase,
 } from '../command.ts';
 
+import { isRealDate } from '../../lib/content/dates.ts';
 export const commands: Record<string, Command> = {
 	'rules list': {
 		usage: 'trustroom rules list',
 		options: {},
 		run: () =>
 			withDatabase(async (handle) => {
-				await migrateDatabase(handle);
 				const rules = await listApprovalRules(handle.db);
 				if (rules.length === 0)
 					console.log('No approval rules: every request waits for staff review.');
@@ -49,12 +48,8 @@ export const commands: Record<string, Command> = {
 		},
 		run: (values) =>
 			withDatabase(async (handle) => {
-				await migrateDatabase(handle);
 				const expires = values.expires as string | undefined;
-				if (
-					expires &&
-					(!/^\d{4}-\d{2}-\d{2}$/.test(expires) || Number.isNaN(Date.parse(expires)))
-				) {
+				if (expires && !isRealDate(expires)) {
 					throw new UsageError('--expires must be a date such as 2027-06-30');
 				}
 				const result = await createApprovalRule(

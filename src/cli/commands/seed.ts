@@ -1,8 +1,6 @@
 /** `trustroom seed --demo`: the demo PDFs. */
-import { migrateDatabase } from '../../../db/client.ts';
-import { readTrustContent } from '../../lib/server/content/reader.ts';
 import { seedDemo } from '../../lib/server/pdf/demo/seed.ts';
-import { type Command, formatKb, UsageError, withDatabase } from '../command.ts';
+import { type Command, formatKb, projectContent, UsageError, withDatabase } from '../command.ts';
 
 export const commands: Record<string, Command> = {
 	seed: {
@@ -13,15 +11,17 @@ export const commands: Record<string, Command> = {
 				throw new UsageError(
 					'seed needs --demo (it stores the demo PDFs for the reports in src/content)',
 				);
-			const content = readTrustContent('src/content');
-			await withDatabase(async (handle) => {
-				await migrateDatabase(handle);
-				const result = await seedDemo(handle.db, content, 'cli');
-				for (const doc of result.created) {
-					console.log(`Stored ${doc.slug}: ${doc.pages} pages, ${formatKb(doc.bytes)}`);
-				}
-				for (const slug of result.kept) console.log(`Kept ${slug}: it already has a version`);
-			});
+			const content = projectContent();
+			await withDatabase(
+				async (handle) => {
+					const result = await seedDemo(handle.db, content, 'cli');
+					for (const doc of result.created) {
+						console.log(`Stored ${doc.slug}: ${doc.pages} pages, ${formatKb(doc.bytes)}`);
+					}
+					for (const slug of result.kept) console.log(`Kept ${slug}: it already has a version`);
+				},
+				{ create: true },
+			);
 		},
 	},
 };

@@ -1,5 +1,4 @@
 /** `trustroom trace`: who received a (leaked) copy. */
-import { migrateDatabase } from '../../../db/client.ts';
 import { getCopy } from '../../lib/server/delivery/copies.ts';
 import { sha256Hex } from '../../lib/server/platform/crypto.ts';
 import { readCopyId } from '../../lib/server/watermark/trace.ts';
@@ -31,7 +30,6 @@ export const commands: Record<string, Command> = {
 				fileSha = sha256Hex(bytes);
 			}
 			await withDatabase(async (handle) => {
-				await migrateDatabase(handle);
 				const copy = await getCopy(handle.db, id!);
 				if (!copy) throw new Error(`copy ${id} was not issued by this trust center`);
 				const day = (d: Date) => d.toISOString().slice(0, 16).replace('T', ' ');

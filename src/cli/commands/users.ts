@@ -1,5 +1,4 @@
 /** `trustroom users create`. */
-import { migrateDatabase } from '../../../db/client.ts';
 import { createUser } from '../../lib/server/auth/users.ts';
 import { type Command, required, withDatabase } from '../command.ts';
 
@@ -12,7 +11,6 @@ export const commands: Record<string, Command> = {
 			const name = required(values, 'name', 'their full name');
 			const role = required(values, 'role', 'admin or sales');
 			await withDatabase(async (handle) => {
-				await migrateDatabase(handle);
 				const result = await createUser(handle.db, { email, name, role }, 'cli');
 				if (!result.ok) {
 					const reasons = {

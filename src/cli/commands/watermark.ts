@@ -2,11 +2,11 @@
 import { writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { preflightPdf } from '../../lib/server/documents/preflight.ts';
-import { loadConfig } from '../../lib/server/platform/config.ts';
 import { COPY_ID_PATTERN, generateCopyId } from '../../lib/server/watermark/copy-id.ts';
 import { stampPdf } from '../../lib/server/watermark/stamp.ts';
-import { type Command, readInput, required, UsageError } from '../command.ts';
+import { cliConfig, type Command, readInput, required, UsageError } from '../command.ts';
 
+import { isRealDate } from '../../lib/content/dates.ts';
 export const commands: Record<string, Command> = {
 	watermark: {
 		usage:
@@ -28,10 +28,7 @@ export const commands: Record<string, Command> = {
 			const output = required(values, 'out', 'where to write the stamped copy');
 			const dates = ['valid-until', 'period-start', 'period-end'].map((name) => {
 				const value = values[name] as string | undefined;
-				if (
-					value !== undefined &&
-					(!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(value)))
-				) {
+				if (value !== undefined && !isRealDate(value)) {
 					throw new UsageError(`--${name} must be a date such as 2027-02-20`);
 				}
 				return value ?? null;
@@ -45,7 +42,7 @@ export const commands: Record<string, Command> = {
 			const bytes = await readInput(input);
 			const check = await preflightPdf(bytes);
 			if (!check.ok) throw new Error(`${input} cannot be stamped: ${check.reason}`);
-			const config = loadConfig();
+			const config = cliConfig();
 			const stamped = await stampPdf(bytes, {
 				name: required(values, 'name', "the recipient's full name"),
 				email: required(values, 'email', "the recipient's email"),

@@ -2,6 +2,13 @@
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
+/** Whether `value` is a YYYY-MM-DD date that exists (2025-02-30 does not). */
+export function isRealDate(value: string): boolean {
+	if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
+	const date = new Date(`${value}T00:00:00Z`);
+	return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === value;
+}
+
 export function todayUtc(now: Date = new Date()): string {
 	return now.toISOString().slice(0, 10);
 }

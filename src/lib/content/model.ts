@@ -3,6 +3,7 @@
  * the CLI and the tests, so every reader validates the same way.
  */
 import { z } from 'astro/zod';
+import { isRealDate } from './dates.ts';
 
 /** Every Trust Services Criteria category, in the AICPA's order. */
 export const CRITERIA_IDS = [
@@ -232,9 +233,4 @@ export interface TrustContent {
 	subprocessors: Subprocessor[];
 	faqs: Faq[];
 	ndas: NdaVersion[];
-}
-
-function isRealDate(value: string): boolean {
-	const date = new Date(`${value}T00:00:00Z`);
-	return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === value;
 }

@@ -39,6 +39,7 @@ describe.each(databases())('the requester journey on %s', (backend) => {
 			RATE_LIMIT_PER_IP: '1000',
 		};
 		for (const args of [
+			['db', 'migrate'],
 			['rules', 'add', '--domain', 'acme.example', '--action', 'approve', '--downloads', '10'],
 			[
 				'users',

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { and, eq, isNull } from 'drizzle-orm';
 import type { Executor } from '../../../../db/client.ts';
-import { oneTimeTokensTable } from '../../../../db/schema.ts';
+import { accessRequestsTable, oneTimeTokensTable } from '../../../../db/schema.ts';
 import { sha256 } from '../platform/crypto.ts';
 
 export const MAGIC_LINK_TTL_MS = 30 * 60 * 1000;
@@ -79,4 +79,15 @@ async function findOneTimeToken(
 	if (row.usedAt) return { ok: false, reason: 'used' };
 	if (row.expiresAt <= now) return { ok: false, reason: 'expired' };
 	return { ok: true, id: row.id, requestId: row.requestId };
+}
+
+/** The requester a (used or unused) magic link belongs to, or null for an unknown token. */
+export async function getTokenRequester(tx: Executor, token: string): Promise<number | null> {
+	if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return null;
+	const [row] = await tx
+		.select({ requesterId: accessRequestsTable.requesterId })
+		.from(oneTimeTokensTable)
+		.innerJoin(accessRequestsTable, eq(accessRequestsTable.id, oneTimeTokensTable.requestId))
+		.where(eq(oneTimeTokensTable.tokenHash, sha256(token)));
+	return row?.requesterId ?? null;
 }

@@ -3,7 +3,7 @@
  * and its audit event in one transaction, and only then stamp and hand out bytes. No log row, no
  * bytes. A failed stamp marks the row failed, which does not use up the download cap.
  */
-import { and, count, desc, eq, isNull, ne } from 'drizzle-orm';
+import { and, count, desc, eq, isNull, lt, ne } from 'drizzle-orm';
 import type { Database } from '../../../../db/client.ts';
 import {
 	documentsTable,
@@ -259,4 +259,37 @@ async function logDenial(
 			data: { reason, ip: meta.ip },
 		}),
 	);
+}
+
+/**
+ * Marks downloads that were logged but never handed out (the process or the database went away
+ * between the log row and the bytes) as failed, so they use up no download and /verify does not
+ * call them genuine. `olderThanMs` must outlast the longest stamp.
+ */
+export async function failAbandonedDownloads(
+	db: Database,
+	olderThanMs: number,
+	now = new Date(),
+): Promise<string[]> {
+	return db.transaction(async (tx) => {
+		const abandoned = await tx
+			.update(downloadsTable)
+			.set({ status: 'failed' })
+			.where(
+				and(
+					eq(downloadsTable.status, 'started'),
+					lt(downloadsTable.createdAt, new Date(now.getTime() - olderThanMs)),
+				),
+			)
+			.returning({ copyId: downloadsTable.copyId });
+		for (const { copyId } of abandoned) {
+			await appendAuditEvent(tx, {
+				type: 'download.abandoned',
+				actor: 'system',
+				subject: `copy:${copyId}`,
+				data: { reason: 'logged but never handed out' },
+			});
+		}
+		return abandoned.map((row) => row.copyId);
+	});
 }

@@ -3,6 +3,7 @@ import { and, asc, eq, lte, sql } from 'drizzle-orm';
 import type { Database } from '../../../../db/client.ts';
 import { emailsTable } from '../../../../db/schema.ts';
 import type { Config } from '../platform/config.ts';
+import { isDatabaseUnavailable } from '../platform/database.ts';
 import type { StoredEmail } from './outbox.ts';
 import { createTransport, errorText, type SendOutcome } from './transports.ts';
 
@@ -50,6 +51,7 @@ export function startEmailSender(
 	let running: Promise<void> | null = null;
 	let again = false;
 	let timer: NodeJS.Timeout | undefined;
+	let lastOutageReport = 0;
 
 	const schedule = (delayMs: number) => {
 		clearTimeout(timer);
@@ -74,7 +76,11 @@ export function startEmailSender(
 					if (sent + retrying + failed === DEFAULT_BATCH) again = true;
 				} while (again && !stopped);
 			} catch (error) {
-				console.error(`Email sender: delivery failed, retrying later: ${errorText(error)}`);
+				// While the database is away every pass fails: say so once a minute, not every pass.
+				if (!isDatabaseUnavailable(error) || Date.now() - lastOutageReport > 60_000) {
+					if (isDatabaseUnavailable(error)) lastOutageReport = Date.now();
+					console.error(`Email sender: delivery failed, retrying later: ${errorText(error)}`);
+				}
 			} finally {
 				running = null;
 				if (!stopped) schedule(intervalMs);

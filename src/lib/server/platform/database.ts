@@ -29,3 +29,36 @@ function openFromConfig(): Promise<DatabaseHandle> {
 		config.databaseUrl ? { url: config.databaseUrl } : { pgliteDir: config.pgliteDir },
 	);
 }
+
+// Driver codes (postgres.js, Node sockets) and SQLSTATEs that mean "the database is not there
+// right now", as opposed to a bug: class 08 is connection exceptions, 57P0x shutdowns.
+const UNAVAILABLE_CODES = new Set([
+	'ECONNREFUSED',
+	'ECONNRESET',
+	'ETIMEDOUT',
+	'EHOSTUNREACH',
+	'ENETUNREACH',
+	'EPIPE',
+	'EAI_AGAIN',
+	'CONNECTION_CLOSED',
+	'CONNECTION_ENDED',
+	'CONNECTION_DESTROYED',
+	'CONNECT_TIMEOUT',
+	'57P01',
+	'57P02',
+	'57P03',
+	'53300',
+]);
+
+/** Whether an error (or one of its causes) says the database cannot be reached at the moment. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+	for (let e = error, depth = 0; e && typeof e === 'object' && depth < 8; depth++) {
+		const code = (e as { code?: unknown }).code;
+		if (typeof code === 'string' && (UNAVAILABLE_CODES.has(code) || code.startsWith('08')))
+			return true;
+		if (e instanceof AggregateError && e.errors.some((inner) => isDatabaseUnavailable(inner)))
+			return true;
+		e = (e as { cause?: unknown }).cause;
+	}
+	return false;
+}

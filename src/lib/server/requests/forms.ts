@@ -1,5 +1,6 @@
 /** The access request form's fields and limits (server-side validation; the browser's is a hint). */
 import { z } from 'astro/zod';
+import { isRealDate, todayUtc } from '../../content/dates.ts';
 import { emailAddress, multiLine, singleLine } from '../platform/input.ts';
 
 export const requestFormSchema = z.object({
@@ -39,7 +40,12 @@ export const ndaClaimSchema = z.object({
 	reference: singleLine('Agreement reference', 200),
 	signedOn: z
 		.string()
-		.regex(/^(\d{4}-\d{2}-\d{2})?$/, { error: 'Signed on must be a date such as 2025-03-01' })
+		.refine((value) => value === '' || isRealDate(value), {
+			error: 'Signed on must be a real date such as 2025-03-01',
+		})
+		.refine((value) => value === '' || value <= todayUtc(), {
+			error: 'Signed on cannot be in the future',
+		})
 		.transform((value) => value || null),
 });
 

@@ -4,7 +4,12 @@
  */
 import { and, desc, eq } from 'drizzle-orm';
 import type { Executor } from '../../../../db/client.ts';
-import { ndaAcceptancesTable, ndaClaimsTable, ndaVersionsTable } from '../../../../db/schema.ts';
+import {
+	ndaAcceptancesTable,
+	ndaClaimsTable,
+	ndaVersionsTable,
+	requestersTable,
+} from '../../../../db/schema.ts';
 import { appendAuditEvent } from '../audit/audit.ts';
 import type { Requester } from '../auth/requester-session.ts';
 import { enqueueEmail } from '../mail/outbox.ts';
@@ -25,7 +30,7 @@ import {
 	type NdaClaimFormValues,
 } from './forms.ts';
 import { sendReviewEmails } from './notifications.ts';
-import { listRequesterRequests, setRequestState } from './requests.ts';
+import { listRequesterRequests, lockRequester, setRequestState } from './requests.ts';
 
 /** The NDA version in force today (from the content, mirrored in the database). */
 export async function getCurrentNdaVersion(db: Executor, now = new Date()) {
@@ -103,6 +108,20 @@ export async function createNdaAcceptance(
 		acceptedAt: now,
 	};
 	return ctx.db.transaction(async (tx) => {
+		// One acceptance per signer and version, even for a double click: the second transaction
+		// waits here for the first (the requester row is locked), then finds its acceptance.
+		await lockRequester(tx, requester.id);
+		const [existing] = await tx
+			.select({ id: ndaAcceptancesTable.id })
+			.from(ndaAcceptancesTable)
+			.where(
+				and(
+					eq(ndaAcceptancesTable.requesterId, requester.id),
+					eq(ndaAcceptancesTable.ndaVersionId, nda.id),
+				),
+			)
+			.limit(1);
+		if (existing) return { ok: true, acceptanceId: existing.id, decided: 0 };
 		const waiting = await listRequesterRequests(tx, requester.id, 'verified');
 		const [acceptance] = await tx
 			.insert(ndaAcceptancesTable)
@@ -122,6 +141,11 @@ export async function createNdaAcceptance(
 			})
 			.returning({ id: ndaAcceptancesTable.id });
 		if (!acceptance) throw new Error('Inserting the NDA acceptance returned nothing');
+		// The signer, signed in through their own address, says who they are: copies bear this name.
+		await tx
+			.update(requestersTable)
+			.set({ name: input.signerName, title: input.signerTitle })
+			.where(eq(requestersTable.id, requester.id));
 		const receipt = await generateNdaReceipt({ ...receiptInput, acceptanceId: acceptance.id });
 		await enqueueEmail(tx, ctx.config, {
 			to: requester.email,
@@ -172,6 +196,8 @@ export async function createNdaClaim(
 ): Promise<{ claimed: number }> {
 	const now = ctx.now ?? new Date();
 	return ctx.db.transaction(async (tx) => {
+		// A double submit waits for the first, then finds nothing left to claim.
+		await lockRequester(tx, requester.id);
 		const waiting = await listRequesterRequests(tx, requester.id, 'verified');
 		for (const request of waiting) {
 			await tx.insert(ndaClaimsTable).values({

@@ -2,7 +2,7 @@
  * Access requests: the form a reviewer sends, the request rows and their states. Every step
  * changes state, writes its audit event and queues its email in one transaction.
  */
-import { and, asc, desc, eq, inArray, ne } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, ne } from 'drizzle-orm';
 import type { Database, Executor } from '../../../../db/client.ts';
 import { accessRequestsTable, documentsTable, requestersTable } from '../../../../db/schema.ts';
 import { appendAuditEvent } from '../audit/audit.ts';
@@ -23,6 +23,12 @@ export interface AccessRequestInput {
 }
 
 export type RequestState = (typeof accessRequestsTable.$inferSelect)['state'];
+
+/** How long an identical, unconfirmed request counts as a double submit of the first. */
+const REPEAT_WINDOW_MS = 2 * 60 * 1000;
+
+const sameSet = (a: string[], b: string[]) =>
+	a.length === b.length && a.every((item) => b.includes(item));
 
 /** Documents a requester may ask for: every document that is not public. */
 export async function listRequestableDocuments(db: Executor) {
@@ -88,29 +94,54 @@ export async function createAccessRequest(
 ): Promise<{ requestId: number }> {
 	const now = ctx.now ?? new Date();
 	return ctx.db.transaction(async (tx) => {
-		let [requester] = await tx
+		// Name, company and title are trusted (copied to the requester) only once the email is
+		// verified. Insert-or-nothing, so two first requests at once do not collide on the address.
+		await tx
+			.insert(requestersTable)
+			.values({ email: input.email, name: input.name, company: input.company, title: input.title })
+			.onConflictDoNothing({ target: requestersTable.email });
+		const [requester] = await tx
 			.select()
 			.from(requestersTable)
 			.where(eq(requestersTable.email, input.email));
-		if (!requester) {
-			// Name and company are only trusted (copied to the requester) once the email is verified.
-			[requester] = await tx
-				.insert(requestersTable)
-				.values({
-					email: input.email,
-					name: input.name,
-					company: input.company,
-					title: input.title,
-				})
-				.returning();
-		}
 		if (!requester) throw new Error('Inserting the requester returned nothing');
+		// A double submit (every field the same, link not yet used) is the same request:
+		// answer as for the first, without a second row or a second email.
+		const [repeat] = await tx
+			.select({
+				id: accessRequestsTable.id,
+				documents: accessRequestsTable.documentSlugs,
+				name: accessRequestsTable.name,
+				company: accessRequestsTable.company,
+				title: accessRequestsTable.title,
+				reason: accessRequestsTable.reason,
+			})
+			.from(accessRequestsTable)
+			.where(
+				and(
+					eq(accessRequestsTable.requesterId, requester.id),
+					eq(accessRequestsTable.state, 'unverified'),
+					gt(accessRequestsTable.createdAt, new Date(now.getTime() - REPEAT_WINDOW_MS)),
+				),
+			)
+			.orderBy(desc(accessRequestsTable.id))
+			.limit(1);
+		if (
+			repeat &&
+			sameSet(repeat.documents, input.documents) &&
+			repeat.name === input.name &&
+			repeat.company === input.company &&
+			repeat.title === input.title &&
+			(repeat.reason ?? '') === input.reason
+		)
+			return { requestId: repeat.id };
 		const [request] = await tx
 			.insert(accessRequestsTable)
 			.values({
 				requesterId: requester.id,
 				documentSlugs: input.documents,
 				reason: input.reason || null,
+				name: input.name,
 				company: input.company,
 				title: input.title,
 				ip: meta.ip,
@@ -154,6 +185,15 @@ export async function getRequestWithRequester(tx: Executor, requestId: number) {
 		.where(eq(accessRequestsTable.id, requestId));
 	if (!row) throw new Error(`No request ${requestId}`);
 	return row;
+}
+
+/** Serialises a requester's form submissions (a double click) within the caller's transaction. */
+export async function lockRequester(tx: Executor, requesterId: number): Promise<void> {
+	await tx
+		.select({ id: requestersTable.id })
+		.from(requestersTable)
+		.where(eq(requestersTable.id, requesterId))
+		.for('update');
 }
 
 export async function setRequestState(

@@ -3,7 +3,12 @@ import { eq } from 'drizzle-orm';
 import { accessRequestsTable, requestersTable } from '../../../../db/schema.ts';
 import { appendAuditEvent } from '../audit/audit.ts';
 import { createRequesterSession } from '../auth/requester-session.ts';
-import { invalidateOneTimeToken, validateOneTimeToken, type TokenResult } from '../auth/tokens.ts';
+import {
+	getTokenRequester,
+	invalidateOneTimeToken,
+	validateOneTimeToken,
+	type TokenResult,
+} from '../auth/tokens.ts';
 import type { JourneyContext, RequestMeta } from './context.ts';
 import { applyApprovalPolicy } from './decisions.ts';
 import { verifyNdaOnFile } from './nda.ts';
@@ -16,6 +21,23 @@ export type EmailLinkResult =
 /** The link's GET: whether it would still work, without using it (mail scanners fetch links). */
 export async function getEmailLinkStatus(ctx: JourneyContext, token: string): Promise<TokenResult> {
 	return validateOneTimeToken(ctx.db, token, 'verify-email', ctx.now ?? new Date());
+}
+
+/**
+ * The confirm button's POST. A second click arrives after the first used the link: when it comes
+ * with the session the first click opened, it continues as the first did instead of failing.
+ */
+export async function submitEmailLinkForm(
+	ctx: JourneyContext,
+	token: string,
+	meta: RequestMeta,
+	signedInAs: number | null,
+): Promise<EmailLinkResult | { ok: true; sessionToken: null; next: 'nda' | 'portal' }> {
+	const result = await validateEmailLink(ctx, token, meta);
+	if (result.ok || result.reason !== 'used' || signedInAs === null) return result;
+	if ((await getTokenRequester(ctx.db, token)) !== signedInAs) return result;
+	const onFile = await verifyNdaOnFile(ctx.db, signedInAs, ctx.now ?? new Date());
+	return { ok: true, sessionToken: null, next: onFile ? 'portal' : 'nda' };
 }
 
 /** The link's POST: uses the token, verifies the request, opens a requester session. */
@@ -35,9 +57,15 @@ export async function validateEmailLink(
 		if (!request) throw new Error(`Token points at missing request ${used.requestId}`);
 		if (request.state === 'unverified') {
 			await setRequestState(tx, request.id, 'verified', now);
+			// The address's owner confirmed what this request says about them: from now on it is
+			// what copies are stamped with (never what an earlier, unconfirmed request claimed).
 			await tx
 				.update(requestersTable)
-				.set({ company: request.company ?? undefined, title: request.title })
+				.set({
+					name: request.name ?? undefined,
+					company: request.company ?? undefined,
+					title: request.title,
+				})
 				.where(eq(requestersTable.id, request.requesterId));
 		}
 		const sessionToken = await createRequesterSession(tx, request.requesterId, now);
