@@ -16,6 +16,8 @@ import * as schema from './schema.ts';
 
 export type Schema = typeof schema;
 export type Database = PgDatabase<PgQueryResultHKT, Schema>;
+/** A transaction or the database itself: domain functions that write run inside the caller's transaction. */
+export type Executor = Pick<Database, 'select' | 'insert' | 'update' | 'delete' | 'execute'>;
 
 export interface DatabaseHandle {
 	db: Database;
@@ -40,7 +42,17 @@ export class DatabaseLockedError extends Error {
 
 export async function createDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
 	if ('url' in options) {
-		const client = postgres(options.url, { max: 10, onnotice: () => {} });
+		const client = postgres(options.url, {
+			max: 10,
+			// While the database is away, a request fails within seconds (and answers 503) instead of
+			// waiting the driver's default 30 s for each connection attempt.
+			connect_timeout: 5,
+			// The driver's default reconnect backoff grows to 20 s, and a query waits out the delay
+			// before its connection is even tried: keep retries quick so a query fails fast (503)
+			// while the database is away and succeeds as soon as it is back.
+			backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1),
+			onnotice: () => {},
+		});
 		const location = redactUrl(options.url);
 		try {
 			await client`select 1`;

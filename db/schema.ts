@@ -105,7 +105,11 @@ export const accessRequestsTable = pgTable(
 		/** Document slugs asked for. */
 		documentSlugs: jsonb('document_slugs').$type<string[]>().notNull(),
 		reason: text('reason'),
-		/** Company and title as given on this request (the requester row keeps the latest). */
+		/**
+		 * Name, company and title as typed on this request. They reach the requester row (and so the
+		 * stamp) only when this request's link is confirmed: typing them proves nothing.
+		 */
+		name: text('name'),
 		company: text('company'),
 		title: text('title'),
 		ip: inet('ip'),

@@ -6,7 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import { defineCollection } from 'astro:content';
 import { z } from 'astro/zod';
-import { readTrustContent } from './lib/server/trust-content.ts';
+import { readTrustContent } from './lib/server/content/reader.ts';
 import {
 	companySchema,
 	controlCategoriesSchema,
@@ -17,7 +17,7 @@ import {
 	scopeSchema,
 	subprocessorSchema,
 	type TrustContent,
-} from './lib/trust-content.ts';
+} from './lib/content/model.ts';
 
 let cached: TrustContent | undefined;
 const content = () =>

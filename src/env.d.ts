@@ -1,10 +1,10 @@
 declare namespace App {
 	interface Locals {
 		/** The signed-in staff member, set by middleware from the session cookie; null if none. */
-		user: import('./lib/server/users.ts').User | null;
-		session: import('./lib/server/auth-session.ts').AuthSession | null;
+		user: import('./lib/server/auth/users.ts').User | null;
+		session: import('./lib/server/auth/auth-session.ts').AuthSession | null;
 		/** The verified requester (a reviewer at a prospect), from their own cookie; null if none. */
-		requester: import('./lib/server/requester-session.ts').Requester | null;
+		requester: import('./lib/server/auth/requester-session.ts').Requester | null;
 		requesterSessionId: string | null;
 		/** Who is asking, resolved behind trusted proxies (TRUST_PROXY): key limits and logs on this. */
 		client: import('./lib/server/platform/proxy.ts').ClientInfo;

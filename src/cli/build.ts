@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { todayUtc } from '../lib/dates.ts';
+import { todayUtc } from '../lib/content/dates.ts';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 

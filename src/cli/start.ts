@@ -8,17 +8,21 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createDatabase, migrateDatabase, type DatabaseHandle } from '../../db/client.ts';
-import { loadConfig } from '../lib/server/config.ts';
-import { setDatabaseHandle } from '../lib/server/database.ts';
-import { countDocumentVersions, syncContent } from '../lib/server/documents.ts';
-import { registerEmailSender } from '../lib/server/email-kick.ts';
-import { securityHeaders } from '../lib/server/http-headers.ts';
+import { loadConfig } from '../lib/server/platform/config.ts';
+import { setDatabaseHandle } from '../lib/server/platform/database.ts';
+import { SERVER_SITE_URL, setSetting } from '../lib/server/platform/settings.ts';
+import { countDocumentVersions } from '../lib/server/documents/documents.ts';
+import { syncContent } from '../lib/server/content/sync.ts';
+import { registerEmailSender } from '../lib/server/mail/kick.ts';
+import { securityHeaders } from '../lib/server/platform/http-headers.ts';
 import { longestBodyTimeoutMs } from '../lib/server/platform/body-limits.ts';
 import { createRequestGuard } from '../lib/server/platform/request-guard.ts';
-import { startEmailSender } from '../lib/server/mailer.ts';
-import { seedDemo } from '../lib/server/seed.ts';
-import { countUsers, createUser } from '../lib/server/users.ts';
-import { readTrustContent } from '../lib/server/trust-content.ts';
+import { startEmailSender } from '../lib/server/mail/sender.ts';
+import { failAbandonedDownloads } from '../lib/server/delivery/downloads.ts';
+import { isDatabaseUnavailable } from '../lib/server/platform/database.ts';
+import { seedDemo } from '../lib/server/pdf/demo/seed.ts';
+import { countUsers, createUser } from '../lib/server/auth/users.ts';
+import { readTrustContent } from '../lib/server/content/reader.ts';
 import { ensureBuild, ROOT } from './build.ts';
 
 const ENTRY = join(ROOT, 'dist/server/entry.mjs');
@@ -37,6 +41,8 @@ export async function start(): Promise<void> {
 		setDatabaseHandle(handle);
 		await migrateDatabase(handle);
 		await syncContent(handle.db, content);
+		// The shell's staff commands mail links from this address too (see cli/command.ts).
+		await setSetting(handle.db, SERVER_SITE_URL, config.siteUrl);
 		if (content.company.demo && (await countDocumentVersions(handle.db)) === 0) {
 			const seeded = await seedDemo(handle.db, content);
 			console.log(
@@ -125,6 +131,7 @@ async function serve(
 	);
 	const sender = startEmailSender(handle.db, config, { intervalMs: 5_000 });
 	registerEmailSender(sender);
+	const sweeper = startDownloadSweeper(handle, config.stampTimeoutMs);
 	if (!config.resendApiKey)
 		console.log(`  Email goes to ${config.outboxDir} (set RESEND_API_KEY to send it)`);
 	const loopStats = recordEventLoopDelay(process.env.EVENT_LOOP_STATS_FILE);
@@ -132,12 +139,33 @@ async function serve(
 		console.log(`\n${signal}: stopping…`);
 		loopStats?.();
 		void sender.stop();
+		clearInterval(sweeper);
 		server.close();
 		server.closeAllConnections();
 		void handle.close().finally(() => process.exit(0));
 	};
 	process.once('SIGINT', () => stop('SIGINT'));
 	process.once('SIGTERM', () => stop('SIGTERM'));
+}
+
+/**
+ * Every minute (and now): downloads logged but never handed out, older than the longest stamp,
+ * end `failed`. While the database is away this quietly waits for the next round.
+ */
+function startDownloadSweeper(handle: DatabaseHandle, stampTimeoutMs: number): NodeJS.Timeout {
+	const sweep = () =>
+		failAbandonedDownloads(handle.db, stampTimeoutMs + 60_000)
+			.then((ids) => {
+				if (ids.length)
+					console.log(`Marked ${ids.length} abandoned download(s) failed: ${ids.join(', ')}`);
+			})
+			.catch((error) => {
+				if (!isDatabaseUnavailable(error)) console.error(`Download sweeper: ${String(error)}`);
+			});
+	void sweep();
+	const timer = setInterval(sweep, 60_000);
+	timer.unref();
+	return timer;
 }
 
 /**

@@ -1,15 +1,15 @@
+/** Response headers of on-demand pages (static files get theirs from the start script's server). */
 import { defineMiddleware } from 'astro:middleware';
-import { getConfig } from '../lib/server/config.ts';
-import { securityHeaders } from '../lib/server/http-headers.ts';
+import { getConfig } from '../lib/server/platform/config.ts';
+import { securityHeaders as headersFor } from '../lib/server/platform/http-headers.ts';
 
-let cached: Record<string, string> | undefined;
+let headers: Record<string, string> | undefined;
 
-/** Security headers on on-demand responses (static files get theirs from the start script's server). */
-export const headers = defineMiddleware(async (context, next) => {
-	if (context.isPrerendered) return next();
+export const securityHeaders = defineMiddleware(async (context, next) => {
 	const response = await next();
-	cached ??= securityHeaders(getConfig().siteUrl);
-	for (const [name, value] of Object.entries(cached)) {
+	if (context.isPrerendered) return response;
+	headers ??= headersFor(getConfig().siteUrl);
+	for (const [name, value] of Object.entries(headers)) {
 		if (!response.headers.has(name)) response.headers.set(name, value);
 	}
 	// Pages that know who is asking must never be cached by a shared cache.

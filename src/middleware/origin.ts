@@ -1,5 +1,5 @@
 import { defineMiddleware } from 'astro:middleware';
-import { getConfig } from '../lib/server/config.ts';
+import { getConfig } from '../lib/server/platform/config.ts';
 import { crossSiteForm, renderProblem } from '../lib/web/problem.ts';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);

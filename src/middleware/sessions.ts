@@ -1,45 +1,54 @@
+/** Who is asking: the staff member and the requester, each from their own session cookie. */
 import { defineMiddleware } from 'astro:middleware';
-import {
-	deleteSessionCookie,
-	sessionCookieName,
-	validateSessionToken,
-} from '../lib/server/auth-session.ts';
-import { getConfig } from '../lib/server/config.ts';
-import { getDatabase } from '../lib/server/database.ts';
-import {
-	deleteRequesterSessionCookie,
-	requesterCookieName,
-	validateRequesterSessionToken,
-} from '../lib/server/requester-session.ts';
+import { validateSessionToken } from '../lib/server/auth/auth-session.ts';
+import { validateRequesterSessionToken } from '../lib/server/auth/requester-session.ts';
+import { getDatabase } from '../lib/server/platform/database.ts';
+import { requesterSessionCookie, staffSessionCookie } from '../lib/web/cookies.ts';
 
-/** Works out who the staff member and the requester are (pages decide what they may do). */
-export const sessions = defineMiddleware(async (context, next) => {
+// These answer from the content alone: skipping the session lookup spares a query and keeps them
+// serving while the database is away.
+const WITHOUT_SESSIONS = new Set(['/trust.json', '/.well-known/security.txt']);
+
+// A refusal page (locals.problem) needs no one's session either, and must render while the
+// database is away.
+const needsSessions = (context: {
+	isPrerendered: boolean;
+	routePattern: string;
+	locals: App.Locals;
+}) =>
+	!context.isPrerendered && !context.locals.problem && !WITHOUT_SESSIONS.has(context.routePattern);
+
+/** Sets `locals.user` and `locals.session`; pages decide what the user may do. */
+export const staffSession = defineMiddleware(async (context, next) => {
 	context.locals.user = null;
 	context.locals.session = null;
-	context.locals.requester = null;
-	context.locals.requesterSessionId = null;
-	if (context.isPrerendered) return next();
-
-	const secure = getConfig().siteUrl.startsWith('https:');
-	const token = context.cookies.get(sessionCookieName(secure))?.value;
+	if (!needsSessions(context)) return next();
+	const token = staffSessionCookie.get(context.cookies);
 	if (token) {
 		const result = await validateSessionToken(await getDatabase(), token);
 		if (result.session) {
 			context.locals.user = result.user;
 			context.locals.session = result.session;
 		} else {
-			deleteSessionCookie(context.cookies, secure);
+			staffSessionCookie.delete(context.cookies);
 		}
 	}
+	return next();
+});
 
-	const requesterToken = context.cookies.get(requesterCookieName(secure))?.value;
-	if (requesterToken) {
-		const result = await validateRequesterSessionToken(await getDatabase(), requesterToken);
+/** Sets `locals.requester` and `locals.requesterSessionId` for a verified reviewer. */
+export const requesterSession = defineMiddleware(async (context, next) => {
+	context.locals.requester = null;
+	context.locals.requesterSessionId = null;
+	if (!needsSessions(context)) return next();
+	const token = requesterSessionCookie.get(context.cookies);
+	if (token) {
+		const result = await validateRequesterSessionToken(await getDatabase(), token);
 		if (result) {
 			context.locals.requester = result.requester;
 			context.locals.requesterSessionId = result.sessionId;
 		} else {
-			deleteRequesterSessionCookie(context.cookies, secure);
+			requesterSessionCookie.delete(context.cookies);
 		}
 	}
 	return next();

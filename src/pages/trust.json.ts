@@ -1,8 +1,8 @@
 import type { APIRoute } from 'astro';
-import { getTrustContent } from '../lib/content.ts';
-import { todayUtc } from '../lib/dates.ts';
-import { getConfig } from '../lib/server/config.ts';
-import { trustFacts } from '../lib/trust-facts.ts';
+import { getTrustContent } from '../lib/web/content.ts';
+import { todayUtc } from '../lib/content/dates.ts';
+import { getConfig } from '../lib/server/platform/config.ts';
+import { trustFacts } from '../lib/content/trust-facts.ts';
 
 // Computed per request: the report status depends on today's date.
 export const prerender = false;

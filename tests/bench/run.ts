@@ -11,8 +11,8 @@ import { dirname, join } from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
 import fontkit from '@pdf-lib/fontkit';
 import { PDFDict, PDFDocument, PDFName, type PDFRef, rgb } from 'pdf-lib';
-import { stampPdf, type StampInput } from '../../src/lib/server/watermark.ts';
-import { createStampPool } from '../../src/lib/server/watermark-pool.ts';
+import { stampPdf, type StampInput } from '../../src/lib/server/watermark/stamp.ts';
+import { createStampPool } from '../../src/lib/server/watermark/pool.ts';
 import { waitForEmail } from '../helpers/outbox.ts';
 import { runCli, startServer } from '../helpers/processes.ts';
 

@@ -31,6 +31,8 @@ describeInBrowser('forms in Chromium', () => {
 
 	beforeAll(async () => {
 		const rule = ['--domain', 'acme.example', '--action', 'approve', '--downloads', '5'];
+		// A fresh embedded database is made by `db migrate` (other commands refuse to make one).
+		expect((await runCli(['db', 'migrate'], env)).code).toBe(0);
 		expect((await runCli(['rules', 'add', ...rule], env)).stderr).toBe('');
 		server = await startServer(env);
 		browser = await launchChromium();

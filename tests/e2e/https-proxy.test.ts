@@ -51,6 +51,8 @@ describeInBrowser('the journey behind an HTTPS proxy (TRUST_PROXY=1)', () => {
 			RATE_LIMIT_PER_IP: '3',
 		};
 		const rule = ['--domain', 'acme.example', '--action', 'approve', '--downloads', '5'];
+		// A fresh embedded database is made by `db migrate` (other commands refuse to make one).
+		expect((await runCli(['db', 'migrate'], env)).code).toBe(0);
 		expect((await runCli(['rules', 'add', ...rule], env)).stderr).toBe('');
 		server = await startServer(env);
 		proxy = await startTlsProxy({

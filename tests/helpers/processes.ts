@@ -37,9 +37,11 @@ export function childEnv(env: Record<string, string | undefined>): NodeJS.Proces
 export function runCli(
 	args: string[],
 	env: Record<string, string | undefined>,
+	options: { cwd?: string } = {},
 ): Promise<RunResult> {
 	return new Promise((done, fail) => {
 		const child = spawn(process.execPath, [BIN, ...args], {
+			cwd: options.cwd,
 			env: childEnv(env),
 			stdio: ['ignore', 'pipe', 'pipe'],
 		});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/lib/server/config.ts';
+import { loadConfig } from '../../src/lib/server/platform/config.ts';
 import {
 	normaliseAddress,
 	parseTrustProxy,

@@ -1,7 +1,7 @@
 import type { APIRoute } from 'astro';
 import { getEntry } from 'astro:content';
-import { getConfig } from '../../lib/server/config.ts';
-import { securityTxt } from '../../lib/security-txt.ts';
+import { getConfig } from '../../lib/server/platform/config.ts';
+import { securityTxt } from '../../lib/content/security-txt.ts';
 
 // On demand so the Expires field is always in the future (RFC 9116 requires it).
 export const prerender = false;

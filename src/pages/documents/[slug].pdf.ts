@@ -1,7 +1,8 @@
 import type { APIRoute } from 'astro';
+import { getDatabase } from '../../lib/server/platform/database.ts';
+import { getCurrentVersion } from '../../lib/server/documents/documents.ts';
 import { problem, renderProblem } from '../../lib/web/problem.ts';
-import { getDatabase } from '../../lib/server/database.ts';
-import { getCurrentVersion } from '../../lib/server/documents.ts';
+import { pdfResponse } from '../../lib/web/responses.ts';
 
 // Public documents (such as a certificate) are served as uploaded; everything else goes through
 // the NDA and approval flow and is stamped per requester.
@@ -38,13 +39,10 @@ export const GET: APIRoute = async (context) => {
 			),
 		);
 	}
-	return new Response(version.bytes as Uint8Array<ArrayBuffer>, {
-		headers: {
-			'Content-Type': 'application/pdf',
-			'Content-Length': String(version.bytes.byteLength),
-			'Content-Disposition': `inline; filename="${slug}.pdf"`,
-			'Cache-Control': 'public, max-age=300',
-			ETag: `"${version.sha256}"`,
-		},
+	return pdfResponse(version.bytes, {
+		filename: `${slug}.pdf`,
+		disposition: 'inline',
+		cacheControl: 'public, max-age=300',
+		headers: { ETag: `"${version.sha256}"` },
 	});
 };

@@ -1,16 +1,13 @@
 import type { APIRoute } from 'astro';
-import { isSecure } from '../../lib/journey.ts';
-import { getDatabase } from '../../lib/server/database.ts';
-import {
-	deleteRequesterSessionCookie,
-	invalidateRequesterSession,
-} from '../../lib/server/requester-session.ts';
+import { invalidateRequesterSession } from '../../lib/server/auth/requester-session.ts';
+import { getDatabase } from '../../lib/server/platform/database.ts';
+import { requesterSessionCookie } from '../../lib/web/cookies.ts';
 
 export const prerender = false;
 
 export const POST: APIRoute = async ({ locals, cookies, redirect }) => {
 	if (locals.requesterSessionId)
 		await invalidateRequesterSession(await getDatabase(), locals.requesterSessionId);
-	deleteRequesterSessionCookie(cookies, isSecure());
+	requesterSessionCookie.delete(cookies);
 	return redirect('/', 303);
 };

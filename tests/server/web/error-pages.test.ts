@@ -29,6 +29,8 @@ describe('error pages', () => {
 
 	beforeAll(async () => {
 		const rule = ['rules', 'add', '--domain', 'acme.example', '--action', 'approve'];
+		// A fresh embedded database is made by `db migrate` (other commands refuse to make one).
+		expect((await runCli(['db', 'migrate'], env)).code).toBe(0);
 		expect((await runCli([...rule, '--downloads', '10'], env)).stderr).toBe('');
 		server = await startServer(env);
 	});

@@ -3,7 +3,7 @@
  * route gets the form limit (BODY_LIMIT_KB) unless it is listed here: this is the one place to
  * declare a larger limit.
  */
-import type { Config } from '../config.ts';
+import type { Config } from './config.ts';
 
 export interface BodyLimit {
 	bytes: number;

@@ -9,7 +9,7 @@ import { statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join, normalize, sep } from 'node:path';
 import type { TLSSocket } from 'node:tls';
-import type { Config } from '../config.ts';
+import type { Config } from './config.ts';
 import { bodyLimitFor } from './body-limits.ts';
 import { PROBLEM_PATH, runWithIncoming, type EarlyRefusal } from './incoming.ts';
 import { resolveClient } from './proxy.ts';

@@ -1,8 +1,9 @@
 import type { APIRoute } from 'astro';
-import { deliveryContext } from '../../../lib/delivery.ts';
-import { journeyContext, requestMeta } from '../../../lib/journey.ts';
-import { deliverCopy, type DeliveryResult } from '../../../lib/server/downloads.ts';
+import { deliveryContext } from '../../../lib/web/delivery.ts';
+import { journeyContext, requestMeta } from '../../../lib/web/context.ts';
+import { deliverCopy, type DeliveryResult } from '../../../lib/server/delivery/downloads.ts';
 import { HOME_ACTION, PORTAL_ACTION, problem, renderProblem } from '../../../lib/web/problem.ts';
+import { pdfResponse } from '../../../lib/web/responses.ts';
 
 export const prerender = false;
 
@@ -10,7 +11,7 @@ export const prerender = false;
 // another site must not be able to trigger one with a link.
 export const POST: APIRoute = async (context) => {
 	const { params, locals, request } = context;
-	const page = (status: number, title: string, text: string, retryAfter?: number) =>
+	const page: Page = (status, title, text, retryAfter) =>
 		renderProblem(
 			context,
 			problem(status, title, text, {
@@ -36,15 +37,11 @@ export const POST: APIRoute = async (context) => {
 		requestMeta(request, locals.client.address),
 	);
 	if (result.ok) {
-		return new Response(result.bytes as Uint8Array<ArrayBuffer>, {
-			headers: {
-				'Content-Type': 'application/pdf',
-				'Content-Length': String(result.bytes.byteLength),
-				'Content-Disposition': `attachment; filename="${result.filename}"`,
-				// Each copy is personal: no cache may keep or share it.
-				'Cache-Control': 'no-store',
-				'X-Copy-Id': result.copyId,
-			},
+		return pdfResponse(result.bytes, {
+			filename: result.filename,
+			// Each copy is personal: no cache may keep or share it.
+			cacheControl: 'no-store',
+			headers: { 'X-Copy-Id': result.copyId },
 		});
 	}
 	return denial(result, page);

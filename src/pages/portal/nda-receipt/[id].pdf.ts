@@ -1,7 +1,8 @@
 import type { APIRoute } from 'astro';
-import { journeyContext } from '../../../lib/journey.ts';
-import { getNdaReceipt } from '../../../lib/server/requests.ts';
+import { journeyContext } from '../../../lib/web/context.ts';
+import { getNdaReceipt } from '../../../lib/server/requests/nda.ts';
 import { PORTAL_ACTION, problem, renderProblem } from '../../../lib/web/problem.ts';
+import { pdfResponse } from '../../../lib/web/responses.ts';
 
 export const prerender = false;
 
@@ -31,12 +32,5 @@ export const GET: APIRoute = async (context) => {
 			}),
 		);
 	}
-	return new Response(pdf as Uint8Array<ArrayBuffer>, {
-		headers: {
-			'Content-Type': 'application/pdf',
-			'Content-Length': String(pdf.byteLength),
-			'Content-Disposition': `attachment; filename="nda-receipt-${id}.pdf"`,
-			'Cache-Control': 'private, no-store',
-		},
-	});
+	return pdfResponse(pdf, { filename: `nda-receipt-${id}.pdf`, cacheControl: 'private, no-store' });
 };

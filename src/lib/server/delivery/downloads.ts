@@ -1,0 +1,295 @@
+/**
+ * Delivering a stamped copy. The order is the point: check the grant, then write the download row
+ * and its audit event in one transaction, and only then stamp and hand out bytes. No log row, no
+ * bytes. A failed stamp marks the row failed, which does not use up the download cap.
+ */
+import { and, count, desc, eq, isNull, lt, ne } from 'drizzle-orm';
+import type { Database } from '../../../../db/client.ts';
+import {
+	documentsTable,
+	documentVersionsTable,
+	downloadsTable,
+	grantDocumentsTable,
+	grantsTable,
+} from '../../../../db/schema.ts';
+import { appendAuditEvent } from '../audit/audit.ts';
+import { getVersionBytes } from '../documents/version-cache.ts';
+import { sha256HexAsync } from '../platform/crypto.ts';
+import { copyFilename } from './copies.ts';
+import type { RequestMeta } from '../requests/context.ts';
+import type { Requester } from '../auth/requester-session.ts';
+import type { StampResult } from '../watermark/pool.ts';
+import type { StampInput } from '../watermark/stamp.ts';
+
+export type DenialReason = 'not_granted' | 'expired' | 'revoked' | 'cap_reached' | 'no_version';
+
+export type DeliveryResult =
+	| { ok: true; bytes: Uint8Array; filename: string; copyId: string }
+	| { ok: false; reason: DenialReason }
+	| { ok: false; reason: 'log_unavailable' }
+	| { ok: false; reason: 'busy'; retryAfterSeconds: number }
+	| { ok: false; reason: 'stamp_failed'; copyId: string };
+
+export interface DeliveryContext {
+	db: Database;
+	siteUrl: string;
+	companyName: string;
+	stamp(bytes: Uint8Array, input: StampInput): Promise<StampResult>;
+	generateCopyId(): string;
+	now?: Date;
+}
+
+interface Eligible {
+	grantId: number;
+	grantExpiresAt: Date;
+	documentTitle: string;
+	versionId: number;
+	periodStart: string | null;
+	periodEnd: string | null;
+}
+
+/** The newest live grant of this requester that covers the document, or why there is none. */
+async function findGrant(
+	db: Database,
+	requesterId: number,
+	slug: string,
+	now: Date,
+): Promise<{ ok: true; eligible: Eligible } | { ok: false; reason: DenialReason }> {
+	const grants = await db
+		.select({
+			id: grantsTable.id,
+			expiresAt: grantsTable.expiresAt,
+			revokedAt: grantsTable.revokedAt,
+			downloadCap: grantsTable.downloadCap,
+			documentId: documentsTable.id,
+			title: documentsTable.title,
+		})
+		.from(grantsTable)
+		.innerJoin(grantDocumentsTable, eq(grantDocumentsTable.grantId, grantsTable.id))
+		.innerJoin(documentsTable, eq(documentsTable.id, grantDocumentsTable.documentId))
+		.where(and(eq(grantsTable.requesterId, requesterId), eq(documentsTable.slug, slug)))
+		.orderBy(desc(grantsTable.id));
+	if (grants.length === 0) return { ok: false, reason: 'not_granted' };
+	// When no grant is usable, the newest grant's reason is the one the requester can act on.
+	let reason: DenialReason | null = null;
+	for (const grant of grants) {
+		if (grant.revokedAt) {
+			reason ??= 'revoked';
+			continue;
+		}
+		if (grant.expiresAt <= now) {
+			reason ??= 'expired';
+			continue;
+		}
+		if (grant.downloadCap !== null && (await downloadsUsed(db, grant.id)) >= grant.downloadCap) {
+			reason ??= 'cap_reached';
+			continue;
+		}
+		const [version] = await db
+			.select({
+				id: documentVersionsTable.id,
+				periodStart: documentVersionsTable.periodStart,
+				periodEnd: documentVersionsTable.periodEnd,
+			})
+			.from(documentVersionsTable)
+			.where(
+				and(
+					eq(documentVersionsTable.documentId, grant.documentId),
+					isNull(documentVersionsTable.supersededBy),
+				),
+			)
+			.orderBy(desc(documentVersionsTable.id))
+			.limit(1);
+		if (!version) return { ok: false, reason: 'no_version' };
+		return {
+			ok: true,
+			eligible: {
+				grantId: grant.id,
+				grantExpiresAt: grant.expiresAt,
+				documentTitle: grant.title,
+				versionId: version.id,
+				periodStart: version.periodStart,
+				periodEnd: version.periodEnd,
+			},
+		};
+	}
+	return { ok: false, reason: reason ?? 'not_granted' };
+}
+
+async function downloadsUsed(db: Pick<Database, 'select'>, grantId: number): Promise<number> {
+	const [row] = await db
+		.select({ n: count() })
+		.from(downloadsTable)
+		.where(and(eq(downloadsTable.grantId, grantId), ne(downloadsTable.status, 'failed')));
+	return Number(row?.n ?? 0);
+}
+
+/** Checks, logs, stamps and returns one copy of a document for a requester. */
+export async function deliverCopy(
+	ctx: DeliveryContext,
+	requester: Requester,
+	slug: string,
+	meta: RequestMeta,
+): Promise<DeliveryResult> {
+	const now = ctx.now ?? new Date();
+	const found = await findGrant(ctx.db, requester.id, slug, now);
+	if (!found.ok) {
+		await logDenial(ctx.db, requester.id, slug, found.reason, meta);
+		return found;
+	}
+	const { eligible } = found;
+
+	let started: { downloadId: number; copyId: string };
+	try {
+		started = await ctx.db.transaction(async (tx) => {
+			// Lock the grant so two parallel downloads cannot both take the last one under the cap.
+			const [grant] = await tx
+				.select()
+				.from(grantsTable)
+				.where(eq(grantsTable.id, eligible.grantId))
+				.for('update');
+			if (!grant || grant.revokedAt || grant.expiresAt <= now) throw new DenialError('revoked');
+			if (grant.downloadCap !== null && (await downloadsUsed(tx, grant.id)) >= grant.downloadCap) {
+				throw new DenialError('cap_reached');
+			}
+			// Copy ids are random (40 bits); on the rare clash, draw another instead of failing.
+			let copyId = '';
+			let row: { id: number } | undefined;
+			for (let attempt = 0; attempt < 5 && !row; attempt++) {
+				copyId = ctx.generateCopyId();
+				[row] = await tx
+					.insert(downloadsTable)
+					.values({
+						copyId,
+						grantId: grant.id,
+						documentVersionId: eligible.versionId,
+						requesterId: requester.id,
+						ip: meta.ip,
+						userAgent: meta.userAgent?.slice(0, 500) ?? null,
+						createdAt: now,
+					})
+					.onConflictDoNothing({ target: downloadsTable.copyId })
+					.returning({ id: downloadsTable.id });
+			}
+			if (!row) throw new Error('No free copy id after 5 draws');
+			await appendAuditEvent(tx, {
+				type: 'download.started',
+				actor: `requester:${requester.id}`,
+				subject: `copy:${copyId}`,
+				data: { document: slug, versionId: eligible.versionId, grantId: grant.id, ip: meta.ip },
+			});
+			return { downloadId: row.id, copyId };
+		});
+	} catch (error) {
+		if (error instanceof DenialError) {
+			await logDenial(ctx.db, requester.id, slug, error.reason, meta);
+			return { ok: false, reason: error.reason };
+		}
+		// The log could not be written, so nothing is handed out.
+		console.error(
+			`Download of ${slug} for requester ${requester.id} not logged, refused: ${String(error)}`,
+		);
+		return { ok: false, reason: 'log_unavailable' };
+	}
+
+	// Shared memory: the workers read the cached original in place.
+	const original = await getVersionBytes(ctx.db, eligible.versionId);
+	const stamped = await ctx.stamp(original, {
+		name: requester.name,
+		email: requester.email,
+		company: requester.company,
+		issuedAt: now,
+		validUntil: eligible.grantExpiresAt,
+		periodStart: eligible.periodStart,
+		periodEnd: eligible.periodEnd,
+		copyId: started.copyId,
+		verifyUrl: `${ctx.siteUrl}/verify/${started.copyId}`,
+		documentTitle: eligible.documentTitle,
+	});
+	if (!stamped.ok) {
+		await ctx.db.transaction(async (tx) => {
+			await tx
+				.update(downloadsTable)
+				.set({ status: 'failed' })
+				.where(eq(downloadsTable.id, started.downloadId));
+			await appendAuditEvent(tx, {
+				type: 'download.failed',
+				actor: 'system',
+				subject: `copy:${started.copyId}`,
+				data: { reason: stamped.reason, message: 'message' in stamped ? stamped.message : null },
+			});
+		});
+		if (stamped.reason === 'busy')
+			return { ok: false, reason: 'busy', retryAfterSeconds: stamped.retryAfterSeconds };
+		return { ok: false, reason: 'stamp_failed', copyId: started.copyId };
+	}
+	await ctx.db
+		.update(downloadsTable)
+		// WebCrypto hashes off the event loop (a multi-megabyte copy would stall it here).
+		.set({ status: 'served', outputSha256: await sha256HexAsync(stamped.bytes) })
+		.where(eq(downloadsTable.id, started.downloadId));
+	return {
+		ok: true,
+		bytes: stamped.bytes,
+		copyId: started.copyId,
+		filename: copyFilename(ctx.companyName, eligible.documentTitle, requester.name),
+	};
+}
+
+class DenialError extends Error {
+	readonly reason: DenialReason;
+	constructor(reason: DenialReason) {
+		super(reason);
+		this.reason = reason;
+	}
+}
+
+async function logDenial(
+	db: Database,
+	requesterId: number,
+	slug: string,
+	reason: DenialReason,
+	meta: RequestMeta,
+) {
+	await db.transaction((tx) =>
+		appendAuditEvent(tx, {
+			type: 'download.denied',
+			actor: `requester:${requesterId}`,
+			subject: `document:${slug}`,
+			data: { reason, ip: meta.ip },
+		}),
+	);
+}
+
+/**
+ * Marks downloads that were logged but never handed out (the process or the database went away
+ * between the log row and the bytes) as failed, so they use up no download and /verify does not
+ * call them genuine. `olderThanMs` must outlast the longest stamp.
+ */
+export async function failAbandonedDownloads(
+	db: Database,
+	olderThanMs: number,
+	now = new Date(),
+): Promise<string[]> {
+	return db.transaction(async (tx) => {
+		const abandoned = await tx
+			.update(downloadsTable)
+			.set({ status: 'failed' })
+			.where(
+				and(
+					eq(downloadsTable.status, 'started'),
+					lt(downloadsTable.createdAt, new Date(now.getTime() - olderThanMs)),
+				),
+			)
+			.returning({ copyId: downloadsTable.copyId });
+		for (const { copyId } of abandoned) {
+			await appendAuditEvent(tx, {
+				type: 'download.abandoned',
+				actor: 'system',
+				subject: `copy:${copyId}`,
+				data: { reason: 'logged but never handed out' },
+			});
+		}
+		return abandoned.map((row) => row.copyId);
+	});
+}

@@ -1,0 +1,165 @@
+/**
+ * Email through a transactional outbox: `enqueueEmail` renders a message and stores it in the
+ * caller's transaction, so it exists exactly when the change it reports is committed; the sender
+ * delivers stored messages through Resend (or, without RESEND_API_KEY, into the local outbox
+ * folder) with retries, so a provider outage delays mail but loses none.
+ */
+import { randomUUID } from 'node:crypto';
+import { render, toPlainText } from '@react-email/render';
+import { eq } from 'drizzle-orm';
+import { createElement, type ComponentType } from 'react';
+import type { Executor } from '../../../../db/client.ts';
+import { emailsTable } from '../../../../db/schema.ts';
+import AccessGranted, { type AccessGrantedProps } from '../../../../emails/access-granted.tsx';
+import NdaReceipt, { type NdaReceiptProps } from '../../../../emails/nda-receipt.tsx';
+import RequestReceived, {
+	type RequestReceivedProps,
+} from '../../../../emails/request-received.tsx';
+import StaffReview, { type StaffReviewProps } from '../../../../emails/staff-review.tsx';
+import VerifyEmail, { type VerifyEmailProps } from '../../../../emails/verify-email.tsx';
+import type { Config } from '../platform/config.ts';
+
+export type {
+	AccessGrantedProps,
+	NdaReceiptProps,
+	RequestReceivedProps,
+	StaffReviewProps,
+	VerifyEmailProps,
+};
+
+export type EmailTemplate =
+	'verify-email' | 'request-received' | 'access-granted' | 'nda-receipt' | 'staff-review';
+
+export type EmailProps = {
+	'verify-email': VerifyEmailProps;
+	'request-received': RequestReceivedProps;
+	'access-granted': AccessGrantedProps;
+	'nda-receipt': NdaReceiptProps;
+	'staff-review': StaffReviewProps;
+};
+
+export interface EmailAttachment {
+	filename: string;
+	contentType: string;
+	content: Uint8Array;
+}
+
+export interface RenderedEmail {
+	subject: string;
+	html: string;
+	text: string;
+}
+
+export type StoredEmail = typeof emailsTable.$inferSelect;
+
+/** Resend keeps idempotency keys for 24 h and accepts up to 256 characters. */
+const MAX_IDEMPOTENCY_KEY_LENGTH = 256;
+const HEADER_UNSAFE = /[\r\n]/;
+
+const TEMPLATES: {
+	[T in EmailTemplate]: {
+		component: ComponentType<EmailProps[T]>;
+		subject(props: EmailProps[T]): string;
+	};
+} = {
+	'verify-email': {
+		component: VerifyEmail,
+		subject: (p) => `Confirm your email for the ${p.trustCenterName}`,
+	},
+	'request-received': {
+		component: RequestReceived,
+		subject: (p) => `We are reviewing your request to the ${p.trustCenterName}`,
+	},
+	'access-granted': {
+		component: AccessGranted,
+		subject: (p) => `Your documents from the ${p.trustCenterName} are ready`,
+	},
+	'nda-receipt': {
+		component: NdaReceipt,
+		subject: (p) => `Your receipt for the ${p.ndaTitle} (version ${p.ndaVersion})`,
+	},
+	'staff-review': {
+		component: StaffReview,
+		subject: (p) =>
+			`Request #${p.requestId} from ${p.requesterName} (${p.requesterCompany}) waits for review`,
+	},
+};
+
+/** Renders a template to its subject, HTML and plain-text versions. */
+export async function renderEmail<T extends EmailTemplate>(
+	template: T,
+	props: EmailProps[T],
+): Promise<RenderedEmail> {
+	const entry = TEMPLATES[template] as (typeof TEMPLATES)[T] | undefined;
+	if (!entry) throw new Error(`unknown email template "${template}"`);
+	// React escapes every prop it renders as text or attribute, so user input cannot inject markup.
+	const html = await render(createElement(entry.component, props));
+	const text = toPlainText(html, {
+		selectors: [
+			{ selector: 'h1', options: { uppercase: false } },
+			{
+				selector: '[data-text-format="dataTable"]',
+				format: 'dataTable',
+				options: { uppercaseHeaderCells: false },
+			},
+		],
+	});
+	return { subject: entry.subject(props), html, text };
+}
+
+/** Renders and stores an email in the caller's transaction; nothing is sent here. */
+export async function enqueueEmail<T extends EmailTemplate>(
+	tx: Executor,
+	config: Pick<Config, 'emailFrom'>,
+	input: {
+		to: string;
+		template: T;
+		props: EmailProps[T];
+		attachments?: EmailAttachment[];
+		idempotencyKey?: string;
+	},
+): Promise<{ id: number }> {
+	// A CR or LF in a header line would let its value smuggle in other headers (Bcc:, a second To:).
+	assertHeaderSafe('recipient', input.to);
+	if (input.to.trim() === '') throw new Error('an email needs a recipient');
+	const rendered = await renderEmail(input.template, input.props);
+	assertHeaderSafe('subject', rendered.subject);
+	const idempotencyKey = input.idempotencyKey ?? randomUUID();
+	assertHeaderSafe('idempotency key', idempotencyKey);
+	if (idempotencyKey.length === 0 || idempotencyKey.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
+		throw new Error(`an idempotency key must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`);
+	}
+	const [row] = await tx
+		.insert(emailsTable)
+		.values({
+			template: input.template,
+			to: input.to,
+			from: config.emailFrom,
+			subject: rendered.subject,
+			html: rendered.html,
+			text: rendered.text,
+			attachments: (input.attachments ?? []).map((a) => {
+				assertHeaderSafe('attachment file name', a.filename);
+				return {
+					filename: a.filename,
+					contentType: a.contentType,
+					contentBase64: Buffer.from(a.content).toString('base64'),
+				};
+			}),
+			idempotencyKey,
+		})
+		// The same key twice is the same email (a retried request): keep the first.
+		.onConflictDoNothing({ target: emailsTable.idempotencyKey })
+		.returning({ id: emailsTable.id });
+	if (row) return row;
+	const [existing] = await tx
+		.select({ id: emailsTable.id })
+		.from(emailsTable)
+		.where(eq(emailsTable.idempotencyKey, idempotencyKey));
+	if (!existing) throw new Error(`email with idempotency key ${idempotencyKey} vanished`);
+	return existing;
+}
+
+function assertHeaderSafe(what: string, value: string): void {
+	if (HEADER_UNSAFE.test(value)) throw new Error(`the email ${what} contains a line break`);
+}

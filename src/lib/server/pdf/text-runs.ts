@@ -1,0 +1,154 @@
+/** Splitting text into runs one face can draw, in visual order, and measuring it. */
+import {
+	CHAINS,
+	type FaceId,
+	type FontStyle,
+	loadFace,
+	measuringFont,
+	REPLACEMENT_CHARACTER,
+} from './font-faces.ts';
+
+/** A piece of text one face draws. `level` is its bidi level: 0 LTR, 1 RTL, 2 digits in RTL. */
+export interface TextRun {
+	text: string;
+	face: FaceId;
+	level: 0 | 1 | 2;
+}
+
+type Kind = 'ltr' | 'rtl' | 'number' | 'neutral';
+
+const graphemes = new Intl.Segmenter('und', { granularity: 'grapheme' });
+const RTL_SCRIPT =
+	/[\p{Script=Hebrew}\p{Script=Arabic}\p{Script=Syriac}\p{Script=Thaana}\p{Script=Nko}\p{Script=Samaritan}\p{Script=Mandaic}\p{Script=Adlam}]/u;
+const IGNORABLE = /\p{Default_Ignorable_Code_Point}/u;
+
+function kindOf(cluster: string): Kind {
+	if (/^\p{Nd}/u.test(cluster)) return 'number';
+	if (RTL_SCRIPT.test(cluster)) return 'rtl';
+	if (/[\p{L}\p{M}]/u.test(cluster)) return 'ltr';
+	return 'neutral';
+}
+
+function covers(face: FaceId, codePoints: number[]): boolean {
+	const { font } = loadFace(face);
+	return codePoints.every((cp) => font.hasGlyphForCodePoint(cp));
+}
+
+/** The text of a cluster as `face` draws it: invisible format characters it lacks are dropped. */
+function clusterFor(face: FaceId, cluster: string): string {
+	const { font } = loadFace(face);
+	let out = '';
+	for (const ch of cluster) {
+		if (!IGNORABLE.test(ch) || font.hasGlyphForCodePoint(ch.codePointAt(0)!)) out += ch;
+	}
+	return out;
+}
+
+interface Cluster {
+	text: string;
+	face: FaceId;
+	kind: Kind;
+	replaced: boolean;
+}
+
+export function clustersOf(text: string, style: FontStyle): Cluster[] {
+	const chain = CHAINS[style];
+	const clean = text
+		.normalize('NFC')
+		.replace(/[\t\n\r]/g, ' ')
+		.replace(/\p{Cc}/gu, '');
+	const out: Cluster[] = [];
+	for (const { segment } of graphemes.segment(clean)) {
+		const needed = [...segment].filter((ch) => !IGNORABLE.test(ch)).map((ch) => ch.codePointAt(0)!);
+		if (needed.length === 0) continue; // only invisible format characters
+		const kind = kindOf(segment);
+		const previous = out.at(-1)?.face;
+		// Spaces and punctuation stay with the face before them, so a run is not cut at every space.
+		const keep =
+			(kind === 'neutral' || kind === 'number') &&
+			previous !== undefined &&
+			previous !== 'unifont' && // its space is half an em wide: prefer Noto's
+			covers(previous, needed);
+		const face = keep ? previous : chain.find((f) => covers(f, needed));
+		if (face) out.push({ text: clusterFor(face, segment), face, kind, replaced: false });
+		else
+			out.push({ text: REPLACEMENT_CHARACTER, face: chain[0]!, kind: 'neutral', replaced: true });
+	}
+	return out;
+}
+
+/** Bidi levels for a left-to-right line (a simplified Unicode bidi algorithm, no mirroring). */
+function levelsOf(clusters: Cluster[]): (0 | 1 | 2)[] {
+	let strong: 'ltr' | 'rtl' | null = null;
+	const levels = clusters.map((cluster) => {
+		if (cluster.kind === 'rtl' || cluster.kind === 'ltr') strong = cluster.kind;
+		if (cluster.kind === 'rtl') return 1;
+		if (cluster.kind === 'number') return strong === 'rtl' ? 2 : 0;
+		return cluster.kind === 'ltr' ? 0 : -1;
+	});
+	// A neutral between right-to-left text (digits there included) joins it; otherwise it is LTR.
+	return levels.map((level, i) => {
+		if (level >= 0) return level as 0 | 1 | 2;
+		const before = levels.slice(0, i).findLast((l) => l >= 0) ?? 0;
+		const after = levels.slice(i + 1).find((l) => l >= 0) ?? 0;
+		return before > 0 && after > 0 ? 1 : 0;
+	});
+}
+
+/**
+ * Splits `text` into runs in logical order: each run is drawn by the first face of the style's
+ * chain that has glyphs for all its characters; right-to-left text gets its own runs. Characters
+ * no face has become U+FFFD.
+ */
+export function splitRuns(text: string, style: FontStyle = 'regular'): TextRun[] {
+	const clusters = clustersOf(text, style);
+	const levels = levelsOf(clusters);
+	const runs: TextRun[] = [];
+	clusters.forEach((cluster, i) => {
+		const level = levels[i]!;
+		const last = runs.at(-1);
+		if (last && last.face === cluster.face && last.level === level) last.text += cluster.text;
+		else runs.push({ text: cluster.text, face: cluster.face, level });
+	});
+	return runs;
+}
+
+/** Runs in the order they are drawn, left to right (each RTL run is reversed by fontkit). */
+export function visualOrder(runs: TextRun[]): TextRun[] {
+	const out = [...runs];
+	for (const level of [2, 1]) {
+		let start = 0;
+		while (start < out.length) {
+			if (out[start]!.level < level) {
+				start++;
+				continue;
+			}
+			let end = start;
+			while (end < out.length && out[end]!.level >= level) end++;
+			out.splice(start, end - start, ...out.slice(start, end).reverse());
+			start = end;
+		}
+	}
+	return out;
+}
+
+/** Advance of `text` in `face` at 1 pt, the way pdf-lib draws it (glyph advances, no kerning). */
+const advanceCache = new Map<string, number>();
+export function advanceOf(face: FaceId, text: string): number {
+	const key = `${face}\u0000${text}`;
+	let advance = advanceCache.get(key);
+	if (advance === undefined) {
+		const font = measuringFont(face);
+		const glyphs = font.layout(text).glyphs;
+		advance = glyphs.reduce((sum, glyph) => sum + (glyph.advanceWidth || 0), 0) / font.unitsPerEm;
+		// Wrapping measures many one-off candidate lines: bound the cache instead of growing forever.
+		if (advanceCache.size > 5_000) advanceCache.clear();
+		advanceCache.set(key, advance);
+	}
+	return advance;
+}
+
+/** Width in points of `text` drawn at `size`; needs no document. */
+export function measureText(text: string, size: number, style: FontStyle = 'regular'): number {
+	return splitRuns(text, style).reduce((sum, run) => sum + advanceOf(run.face, run.text), 0) * size;
+}

@@ -1,0 +1,52 @@
+/**
+ * Rate limits for access requests, kept in the database (rate-limiter-flexible's Drizzle store) so
+ * every instance counts together. Durations are in seconds, as the library expects.
+ */
+import { RateLimiterDrizzle, RateLimiterRes } from 'rate-limiter-flexible';
+import type { Database } from '../../../../db/client.ts';
+import { rateLimitsTable } from '../../../../db/schema.ts';
+import { sha256Hex } from './crypto.ts';
+
+const HOUR_SECONDS = 60 * 60;
+
+export type RateLimitResult = { ok: true } | { ok: false; retryAfterSeconds: number };
+
+const limiters = new WeakMap<Database, Map<string, RateLimiterDrizzle>>();
+
+function limiter(db: Database, keyPrefix: string, points: number): RateLimiterDrizzle {
+	let byKey = limiters.get(db);
+	if (!byKey) limiters.set(db, (byKey = new Map()));
+	const id = `${keyPrefix}:${points}`;
+	let found = byKey.get(id);
+	if (!found) {
+		found = new RateLimiterDrizzle({
+			storeClient: db,
+			schema: rateLimitsTable,
+			keyPrefix,
+			points,
+			duration: HOUR_SECONDS,
+			// Expired rows are overwritten in place; no background timer in CLI or tests.
+			clearExpiredByTimeout: false,
+		});
+		byKey.set(id, found);
+	}
+	return found;
+}
+
+/** Counts one access request against its IP and its email; both must have room. */
+export async function consumeRequestLimits(
+	db: Database,
+	limits: { perIp: number; perEmail: number },
+	who: { ip: string | null; email: string },
+): Promise<RateLimitResult> {
+	try {
+		// The email is hashed so the limiter table holds no addresses.
+		await limiter(db, 'request-email', limits.perEmail).consume(sha256Hex(who.email));
+		if (who.ip) await limiter(db, 'request-ip', limits.perIp).consume(who.ip);
+		return { ok: true };
+	} catch (error) {
+		if (error instanceof RateLimiterRes)
+			return { ok: false, retryAfterSeconds: Math.ceil(error.msBeforeNext / 1000) };
+		throw error;
+	}
+}

@@ -1,0 +1,22 @@
+/** Wires the delivery domain to the server: the stamping pool and copy ids. */
+import type { DeliveryContext } from '../server/delivery/downloads.ts';
+import { getConfig } from '../server/platform/config.ts';
+import { getStampPool } from '../server/watermark/pool.ts';
+import { generateCopyId } from '../server/watermark/copy-id.ts';
+import type { JourneyContext } from '../server/requests/context.ts';
+
+export function deliveryContext(ctx: JourneyContext): DeliveryContext {
+	const config = getConfig();
+	const pool = getStampPool({
+		workers: config.stampWorkers,
+		maxQueue: config.stampQueue,
+		timeoutMs: config.stampTimeoutMs,
+	});
+	return {
+		db: ctx.db,
+		siteUrl: config.siteUrl,
+		companyName: ctx.companyName,
+		stamp: (bytes, input) => pool.stamp(bytes, input),
+		generateCopyId,
+	};
+}
