@@ -123,6 +123,29 @@ describe('reportChain', () => {
 		);
 	});
 
+	it.each([
+		[
+			'a bridge letter that ended before today',
+			[soc2025, bridgeQ3],
+			'2026-11-23',
+			{ start: '2026-10-01', end: '2026-11-23', days: 54 },
+		],
+		[
+			'a report alone, months after its period',
+			[soc2025],
+			'2026-03-01',
+			{ start: '2026-01-01', end: '2026-03-01', days: 60 },
+		],
+		[
+			'a bridge letter that covers today',
+			[soc2025, { ...bridgeQ3, period: { start: '2026-01-01', end: '2026-12-31' } }],
+			'2026-11-23',
+			null,
+		],
+	] as const)('names the days nothing covers yet: %s', (_name, reports, today, gap) => {
+		expect(reportChain([...reports], today).gap).toEqual(gap);
+	});
+
 	it('uses the next report date from the content when given', () => {
 		const chain = reportChain([{ ...soc2025, nextReportExpected: '2027-03-15' }], '2026-11-23');
 		expect(chain.nextReportExpected).toBe('2027-03-15');

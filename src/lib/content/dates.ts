@@ -19,6 +19,11 @@ export function addDays(date: string, days: number): string {
 	return d.toISOString().slice(0, 10);
 }
 
+/** Whole days from `from` to `to` (positive when `to` is later). */
+export function daysBetween(from: string, to: string): number {
+	return Math.round((parse(to).getTime() - parse(from).getTime()) / 86_400_000);
+}
+
 /** Adds calendar months, clamping to the month's last day (31 Jan + 1 month = 28/29 Feb). */
 export function addMonths(date: string, months: number): string {
 	const d = parse(date);

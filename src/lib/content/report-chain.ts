@@ -3,7 +3,7 @@
  * extends it, when the next report is due, and whether the chain has gone stale. Pure: the
  * page, /trust.json and the tests call it with the content and a date.
  */
-import { addMonths, formatDate, formatMonth, formatPeriod } from './dates.ts';
+import { addDays, addMonths, daysBetween, formatDate, formatMonth, formatPeriod } from './dates.ts';
 import type { Report } from './model.ts';
 
 /** A report goes stale this long after its period ends, unless a bridge letter covers today. */
@@ -30,6 +30,11 @@ export interface ReportChain {
 	staleFrom: string | null;
 	/** Content's `nextReportExpected`, else the end of the next period plus the same issuing lag. */
 	nextReportExpected: string | null;
+	/**
+	 * Days from the end of the cover (report or bridge letter) through today that nothing covers
+	 * yet; null when today is covered. A bridge letter is signed after the months it covers.
+	 */
+	gap: { start: string; end: string; days: number } | null;
 	/** One sentence a procurement reviewer can paste into a questionnaire. */
 	summary: string;
 }
@@ -67,6 +72,7 @@ export function reportChain(reports: readonly Report[], today: string): ReportCh
 			coveredThrough: null,
 			staleFrom: null,
 			nextReportExpected: null,
+			gap: null,
 			summary: 'No SOC 2 report has been issued yet.',
 		};
 	}
@@ -92,7 +98,11 @@ export function reportChain(reports: readonly Report[], today: string): ReportCh
 	if (state === 'stale') {
 		summary += ` This report's period ended over ${STALE_AFTER_MONTHS} months ago and no bridge letter covers today.`;
 	}
-	return { state, report, bridge, coveredThrough, staleFrom, nextReportExpected, summary };
+	const gap =
+		coveredThrough < today
+			? { start: addDays(coveredThrough, 1), end: today, days: daysBetween(coveredThrough, today) }
+			: null;
+	return { state, report, bridge, coveredThrough, staleFrom, nextReportExpected, gap, summary };
 }
 
 function monthsBetween(from: string, to: string): number {
