@@ -5,9 +5,9 @@ export interface AccessGrantedProps {
 	name: string;
 	trustCenterName: string;
 	portalUrl: string;
-	/** `period` is the audit period as display text, such as "1 Jan 2025 to 31 Dec 2025". */
+	/** `period` is the audit period as display text, such as "1 Jan–31 Dec 2025". */
 	documents: { title: string; period: string | null }[];
-	/** The last day of access, as display text. */
+	/** When access ends, as display text in UTC (such as "2 Mar 2027, 20:32 UTC"). */
 	expiresOn: string;
 	/** Downloads the grant allows; null when unlimited. */
 	downloadCap: number | null;
@@ -42,6 +42,10 @@ export default function AccessGranted({
 					? '.'
 					: ` and allows ${downloadCap} ${downloadCap === 1 ? 'download' : 'downloads'}.`}
 			</Paragraph>
+			<Paragraph>
+				If your sign-in has ended by the time you come back, open the documents page and ask for a
+				sign-in link with this email address: you do not need to request the documents again.
+			</Paragraph>
 			<Note>
 				Each copy will be marked with your name, {name}, and a copy number, and every download is
 				recorded. Please keep the files to yourself: colleagues who need them can request their own
@@ -56,9 +60,9 @@ AccessGranted.PreviewProps = {
 	trustCenterName: 'Kestrel Analytics Trust Center',
 	portalUrl: 'https://trust.example.com/portal',
 	documents: [
-		{ title: 'SOC 2 Type II report', period: '1 Jan 2025 to 31 Dec 2025' },
+		{ title: 'SOC 2 Type II report', period: '1 Jan–31 Dec 2025' },
 		{ title: 'Penetration test summary', period: null },
 	],
-	expiresOn: '30 June 2026',
+	expiresOn: '30 Jun 2026, 14:05 UTC',
 	downloadCap: 5,
 } satisfies AccessGrantedProps;

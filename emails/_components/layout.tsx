@@ -7,17 +7,29 @@
 import {
 	Body,
 	Button,
+	Column,
 	Container,
 	Head,
 	Heading,
 	Hr,
 	Html,
+	Img,
 	Link,
 	Preview,
+	Row,
 	Section,
 	Text,
 } from '@react-email/components';
-import type { CSSProperties, ReactNode } from 'react';
+import { createContext, useContext, type CSSProperties, type ReactNode } from 'react';
+
+/** The company a message speaks for; renderEmail provides it, so templates need not pass it. */
+export interface EmailBrand {
+	companyName: string;
+	/** An absolute URL of a PNG or JPEG logo, or null to show the name alone. */
+	logoUrl: string | null;
+}
+
+export const EmailBrandContext = createContext<EmailBrand | null>(null);
 
 const FONT =
 	"-apple-system, BlinkMacSystemFont, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif";
@@ -26,7 +38,7 @@ export const colors = {
 	text: '#1f2937',
 	muted: '#4b5563',
 	border: '#e5e7eb',
-	accent: '#1d4ed8',
+	accent: '#1f4f8b',
 	page: '#f3f4f6',
 	panel: '#f9fafb',
 };
@@ -42,12 +54,13 @@ const styles = {
 		padding: '32px',
 	},
 	brand: {
-		color: colors.muted,
-		fontSize: '13px',
-		fontWeight: 600,
-		letterSpacing: '0.02em',
-		margin: '0 0 24px',
+		color: colors.text,
+		fontSize: '15px',
+		fontWeight: 700,
+		lineHeight: '32px',
+		margin: 0,
 	},
+	brandRow: { margin: '0 0 24px' },
 	heading: { color: colors.text, fontSize: '22px', lineHeight: '30px', margin: '0 0 16px' },
 	text: { color: colors.text, fontSize: '15px', lineHeight: '24px', margin: '0 0 16px' },
 	small: { color: colors.muted, fontSize: '13px', lineHeight: '20px', margin: '0 0 12px' },
@@ -93,6 +106,7 @@ export function EmailLayout({
 	reason,
 	children,
 }: EmailLayoutProps) {
+	const brand = useContext(EmailBrandContext);
 	return (
 		<Html lang="en" dir="ltr">
 			<Head>
@@ -102,7 +116,18 @@ export function EmailLayout({
 			<Preview>{preview}</Preview>
 			<Body style={styles.body}>
 				<Container style={styles.container}>
-					<Text style={styles.brand}>{trustCenterName}</Text>
+					<Section style={styles.brandRow}>
+						<Row>
+							{brand?.logoUrl && (
+								<Column style={{ width: '44px', verticalAlign: 'middle' }}>
+									<Img src={brand.logoUrl} alt="" width="32" height="32" />
+								</Column>
+							)}
+							<Column style={{ verticalAlign: 'middle' }}>
+								<Text style={styles.brand}>{trustCenterName}</Text>
+							</Column>
+						</Row>
+					</Section>
 					<Heading as="h1" style={styles.heading}>
 						{heading}
 					</Heading>

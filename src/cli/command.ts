@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { sql } from 'drizzle-orm';
+import { companyEmailLogo } from '../lib/content/model.ts';
 import {
 	createDatabase,
 	DatabaseLockedError,
@@ -148,6 +149,7 @@ export async function withJourney(work: (ctx: JourneyContext) => Promise<void>):
 			db: handle.db,
 			config: journey,
 			companyName: content.company.name,
+			companyLogo: companyEmailLogo(content.company),
 			ndaTitles: Object.fromEntries(content.ndas.map((n) => [n.version, n.title])),
 		});
 		const delivered = await deliverPendingEmails(handle.db, journey);

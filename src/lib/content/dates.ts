@@ -41,6 +41,17 @@ export function formatDate(date: string): string {
 	return `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}`;
 }
 
+/** A moment as people read it, in UTC and saying so: `1 Dec 2026, 20:32 UTC`. */
+export function formatDateTime(moment: Date): string {
+	const iso = moment.toISOString();
+	return `${formatDate(iso.slice(0, 10))}, ${iso.slice(11, 16)} UTC`;
+}
+
+/** The UTC calendar day of a moment, in words: `1 Dec 2026`. */
+export function formatDay(moment: Date): string {
+	return formatDate(moment.toISOString().slice(0, 10));
+}
+
 /** `2026-02-20` → `Feb 2026`. */
 export function formatMonth(date: string): string {
 	const d = parse(date);

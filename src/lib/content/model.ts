@@ -53,6 +53,13 @@ export const companySchema = z.strictObject({
 	logo: z.string().regex(/^\/[\w./-]+\.(svg|png|webp)$/, {
 		error: 'must be a path under public/, such as /logo.svg',
 	}),
+	/** The logo in mail: a PNG or JPEG under public/ (mail clients such as Gmail do not show SVG). */
+	emailLogo: z
+		.string()
+		.regex(/^\/[\w./-]+\.(png|jpe?g)$/, {
+			error: 'must be a PNG or JPEG under public/, such as /logo.png',
+		})
+		.optional(),
 	website: httpUrl,
 	securityContact: z.strictObject({
 		email,
@@ -72,6 +79,11 @@ export const companySchema = z.strictObject({
 	securityLead: z.strictObject({ name: text(120), title: text(120) }).optional(),
 });
 export type Company = z.output<typeof companySchema>;
+
+/** The logo emails show: `emailLogo`, else `logo` when mail clients can show it, else none. */
+export function companyEmailLogo(company: Pick<Company, 'logo' | 'emailLogo'>): string | null {
+	return company.emailLogo ?? (/\.(png|jpe?g)$/.test(company.logo) ? company.logo : null);
+}
 
 const period = z
 	.strictObject({ start: isoDate, end: isoDate })

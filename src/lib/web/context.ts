@@ -3,6 +3,7 @@ import { getCollection, getEntry } from 'astro:content';
 import { getConfig } from '../server/platform/config.ts';
 import { getDatabase } from '../server/platform/database.ts';
 import type { JourneyContext, RequestMeta } from '../server/requests/context.ts';
+import { companyEmailLogo } from '../content/model.ts';
 
 export async function journeyContext(): Promise<JourneyContext> {
 	const company = await getEntry('company', 'company');
@@ -11,6 +12,7 @@ export async function journeyContext(): Promise<JourneyContext> {
 		db: await getDatabase(),
 		config: getConfig(),
 		companyName: company?.data.name ?? 'Trustroom',
+		companyLogo: company ? companyEmailLogo(company.data) : null,
 		ndaTitles: Object.fromEntries(ndas.map((n) => [n.data.version, n.data.title])),
 	};
 }

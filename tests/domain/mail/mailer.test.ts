@@ -25,9 +25,11 @@ import {
 import {
 	enqueueEmail,
 	renderEmail,
+	senderAddress,
 	type EmailProps,
 	type EmailTemplate,
 } from '../../../src/lib/server/mail/outbox.ts';
+import { formatDateTime } from '../../../src/lib/content/dates.ts';
 import { databases } from '../../helpers/db.ts';
 import { childEnv } from '../../helpers/processes.ts';
 import { startResendServer, type ResendServer } from '../../helpers/resend-server.ts';
@@ -46,6 +48,12 @@ const samples: { [T in EmailTemplate]: EmailProps[T] } = {
 		verifyUrl: 'https://trust.kestrel.example/verify?token=abc123.def456',
 		expiresMinutes: 30,
 		documents: ['SOC 2 Type II report', 'Bridge letter'],
+	},
+	'sign-in-link': {
+		name: 'Jane Doe',
+		trustCenterName: TRUST_CENTER,
+		signInUrl: 'https://trust.kestrel.example/portal/sign-in?token=abc123',
+		expiresMinutes: 30,
 	},
 	'request-received': {
 		name: 'Jane Doe',
@@ -115,6 +123,7 @@ describe('renderEmail', () => {
 
 	it.each([
 		['verify-email', 'Confirm your email for the Kestrel Analytics Trust Center'],
+		['sign-in-link', 'Sign in to the Kestrel Analytics Trust Center'],
 		['request-received', 'We are reviewing your request to the Kestrel Analytics Trust Center'],
 		['access-granted', 'Your documents from the Kestrel Analytics Trust Center are ready'],
 		['nda-receipt', 'Your receipt for the Mutual Non-Disclosure Agreement (version 2025-01)'],
@@ -141,6 +150,67 @@ describe('renderEmail', () => {
 		const { text } = await renderEmail('access-granted', samples['access-granted']);
 		expect(text).toContain('Each copy will be marked with your name, Jane Doe');
 		expect(text).toContain('allows 7 downloads');
+	});
+});
+
+describe('how mail looks', () => {
+	const brand = {
+		companyName: 'Kestrel Analytics',
+		logoUrl: 'https://trust.kestrel.example/logo.png',
+	};
+
+	it.each(templates)(
+		'heads %s with the company logo, and leaves it out of the text',
+		async (template) => {
+			const email = await renderEmail(template, samples[template], brand);
+			expect(email.html).toContain('src="https://trust.kestrel.example/logo.png"');
+			expect(email.text).not.toContain('logo.png');
+			expect(email.text.trimStart().startsWith(TRUST_CENTER)).toBe(true);
+		},
+	);
+
+	it('writes a moment as people read it, in UTC and saying so', async () => {
+		const expiresOn = formatDateTime(new Date('2026-12-01T20:32:11.979Z'));
+		expect(expiresOn).toBe('1 Dec 2026, 20:32 UTC');
+		const { text } = await renderEmail('access-granted', {
+			...samples['access-granted'],
+			expiresOn,
+		});
+		expect(text).toContain('Your access lasts until 1 Dec 2026, 20:32 UTC');
+		expect(text).not.toMatch(/\d{4}-\d{2}-\d{2}T/);
+	});
+
+	it.each([
+		[
+			'no EMAIL_FROM: trust@ the site host, named for the company',
+			null,
+			'https://trust.kestrel.example',
+			'Kestrel Analytics',
+			'Kestrel Analytics Trust Center <trust@trust.kestrel.example>',
+		],
+		[
+			'no EMAIL_FROM on a bare address: trust@localhost',
+			null,
+			'http://127.0.0.1:4321',
+			'Kestrel Analytics',
+			'Kestrel Analytics Trust Center <trust@localhost>',
+		],
+		[
+			'an address alone gets the name, quoted when it has punctuation',
+			'trust@acme.com',
+			'https://trust.acme.com',
+			'Acme, Inc.',
+			'"Acme, Inc. Trust Center" <trust@acme.com>',
+		],
+		[
+			'a name and address are kept as given',
+			'Acme Security <sec@acme.com>',
+			'https://trust.acme.com',
+			'Acme',
+			'Acme Security <sec@acme.com>',
+		],
+	] as const)('sends from %s', (_name, emailFrom, siteUrl, companyName, from) => {
+		expect(senderAddress({ config: { emailFrom, siteUrl }, companyName })).toBe(from);
 	});
 });
 
@@ -200,12 +270,16 @@ describe.each(databases())('the email outbox on %s', (backend) => {
 	});
 
 	const enqueue = (overrides: { to?: string; idempotencyKey?: string } = {}) =>
-		enqueueEmail(handle.db, viaResend, {
-			to: 'jane@example.com',
-			template: 'verify-email',
-			props: samples['verify-email'],
-			...overrides,
-		});
+		enqueueEmail(
+			handle.db,
+			{ config: viaResend },
+			{
+				to: 'jane@example.com',
+				template: 'verify-email',
+				props: samples['verify-email'],
+				...overrides,
+			},
+		);
 	const getEmail = async (id: number) => {
 		const [row] = await handle.db.select().from(emailsTable).where(eq(emailsTable.id, id));
 		if (!row) throw new Error(`no email ${id}`);
@@ -217,12 +291,16 @@ describe.each(databases())('the email outbox on %s', (backend) => {
 		it('leaves no email when the transaction rolls back', async () => {
 			await expect(
 				handle.db.transaction(async (tx) => {
-					await enqueueEmail(tx, viaResend, {
-						to: 'jane@example.com',
-						template: 'verify-email',
-						props: samples['verify-email'],
-						idempotencyKey: 'rolled-back',
-					});
+					await enqueueEmail(
+						tx,
+						{ config: viaResend },
+						{
+							to: 'jane@example.com',
+							template: 'verify-email',
+							props: samples['verify-email'],
+							idempotencyKey: 'rolled-back',
+						},
+					);
 					tx.rollback();
 				}),
 			).rejects.toThrow();
@@ -231,18 +309,22 @@ describe.each(databases())('the email outbox on %s', (backend) => {
 
 		it('leaves a pending, rendered email when the transaction commits', async () => {
 			const { id } = await handle.db.transaction((tx) =>
-				enqueueEmail(tx, viaResend, {
-					to: 'jane@example.com',
-					template: 'nda-receipt',
-					props: samples['nda-receipt'],
-					attachments: [
-						{
-							filename: 'receipt.pdf',
-							contentType: 'application/pdf',
-							content: Buffer.from('%PDF'),
-						},
-					],
-				}),
+				enqueueEmail(
+					tx,
+					{ config: viaResend },
+					{
+						to: 'jane@example.com',
+						template: 'nda-receipt',
+						props: samples['nda-receipt'],
+						attachments: [
+							{
+								filename: 'receipt.pdf',
+								contentType: 'application/pdf',
+								content: Buffer.from('%PDF'),
+							},
+						],
+					},
+				),
 			);
 			const row = await getEmail(id);
 			expect(row).toMatchObject({
@@ -279,11 +361,15 @@ describe.each(databases())('the email outbox on %s', (backend) => {
 
 		it('refuses a subject with a line break', async () => {
 			await expect(
-				enqueueEmail(handle.db, viaResend, {
-					to: 'staff@kestrel.example',
-					template: 'staff-review',
-					props: { ...samples['staff-review'], requesterName: 'Jane\r\nBcc: all@example.com' },
-				}),
+				enqueueEmail(
+					handle.db,
+					{ config: viaResend },
+					{
+						to: 'staff@kestrel.example',
+						template: 'staff-review',
+						props: { ...samples['staff-review'], requesterName: 'Jane\r\nBcc: all@example.com' },
+					},
+				),
 			).rejects.toThrow(/subject contains a line break/);
 		});
 	});
@@ -291,14 +377,18 @@ describe.each(databases())('the email outbox on %s', (backend) => {
 	describe('through Resend', () => {
 		it('sends the key, idempotency key, addresses, both versions and the attachment', async () => {
 			const pdf = new Uint8Array([0x25, 0x50, 0x44, 0x46, 0x00, 0xff, 0x10]);
-			const { id } = await enqueueEmail(handle.db, viaResend, {
-				to: 'jane@example.com',
-				template: 'nda-receipt',
-				props: samples['nda-receipt'],
-				attachments: [
-					{ filename: 'nda-receipt-7.pdf', contentType: 'application/pdf', content: pdf },
-				],
-			});
+			const { id } = await enqueueEmail(
+				handle.db,
+				{ config: viaResend },
+				{
+					to: 'jane@example.com',
+					template: 'nda-receipt',
+					props: samples['nda-receipt'],
+					attachments: [
+						{ filename: 'nda-receipt-7.pdf', contentType: 'application/pdf', content: pdf },
+					],
+				},
+			);
 			const stored = await getEmail(id);
 			expect(await deliverPendingEmails(handle.db, viaResend)).toEqual({
 				sent: 1,
@@ -497,12 +587,18 @@ describe.each(databases())('the email outbox on %s', (backend) => {
 
 	describe('without RESEND_API_KEY', () => {
 		it('writes each email as one JSON file in the outbox and logs its link', async () => {
-			const { id } = await enqueueEmail(handle.db, viaOutbox, {
-				to: 'jane@example.com',
-				template: 'verify-email',
-				props: samples['verify-email'],
-				attachments: [{ filename: 'a.txt', contentType: 'text/plain', content: Buffer.from('hi') }],
-			});
+			const { id } = await enqueueEmail(
+				handle.db,
+				{ config: viaOutbox },
+				{
+					to: 'jane@example.com',
+					template: 'verify-email',
+					props: samples['verify-email'],
+					attachments: [
+						{ filename: 'a.txt', contentType: 'text/plain', content: Buffer.from('hi') },
+					],
+				},
+			);
 			expect(await deliverPendingEmails(handle.db, viaOutbox)).toEqual({
 				sent: 1,
 				retrying: 0,
@@ -540,11 +636,15 @@ describe.each(databases())('the email outbox on %s', (backend) => {
 			try {
 				// Let the first pass (on start) finish, then add an email and kick.
 				await new Promise((done) => setTimeout(done, 200));
-				const { id } = await enqueueEmail(handle.db, viaOutbox, {
-					to: 'kick@example.com',
-					template: 'request-received',
-					props: samples['request-received'],
-				});
+				const { id } = await enqueueEmail(
+					handle.db,
+					{ config: viaOutbox },
+					{
+						to: 'kick@example.com',
+						template: 'request-received',
+						props: samples['request-received'],
+					},
+				);
 				sender.kick();
 				await vi.waitFor(async () => expect((await getEmail(id)).status).toBe('sent'), {
 					timeout: 5000,

@@ -7,6 +7,7 @@ import {
 	grantDocumentsTable,
 	grantsTable,
 } from '../../../../db/schema.ts';
+import { formatDateTime, formatPeriod } from '../../content/dates.ts';
 import { appendAuditEvent } from '../audit/audit.ts';
 import { enqueueEmail } from '../mail/outbox.ts';
 import { type JourneyContext, siteLink, trustCenterName } from '../requests/context.ts';
@@ -75,7 +76,7 @@ export async function createGrant(
 				isNull(documentVersionsTable.supersededBy),
 			),
 		);
-	await enqueueEmail(tx, ctx.config, {
+	await enqueueEmail(tx, ctx, {
 		to: row.requester.email,
 		template: 'access-granted',
 		props: {
@@ -84,9 +85,9 @@ export async function createGrant(
 			portalUrl: siteLink(ctx, '/portal'),
 			documents: documents.map((d) => {
 				const p = periods.find((x) => x.documentId === d.id);
-				return { title: d.title, period: p?.start && p.end ? `${p.start} to ${p.end}` : null };
+				return { title: d.title, period: p?.start && p.end ? formatPeriod(p.start, p.end) : null };
 			}),
-			expiresOn: expiresAt.toISOString().slice(0, 10),
+			expiresOn: formatDateTime(expiresAt),
 			downloadCap: options.downloadCap,
 		},
 	});

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { render, toPlainText } from '@react-email/render';
 import { eq } from 'drizzle-orm';
 import { createElement, type ComponentType } from 'react';
+import { EmailBrandContext, type EmailBrand } from '../../../../emails/_components/layout.tsx';
 import type { Executor } from '../../../../db/client.ts';
 import { emailsTable } from '../../../../db/schema.ts';
 import AccessGranted, { type AccessGrantedProps } from '../../../../emails/access-granted.tsx';
@@ -15,28 +16,46 @@ import NdaReceipt, { type NdaReceiptProps } from '../../../../emails/nda-receipt
 import RequestReceived, {
 	type RequestReceivedProps,
 } from '../../../../emails/request-received.tsx';
+import SignInLink, { type SignInLinkProps } from '../../../../emails/sign-in-link.tsx';
 import StaffReview, { type StaffReviewProps } from '../../../../emails/staff-review.tsx';
 import VerifyEmail, { type VerifyEmailProps } from '../../../../emails/verify-email.tsx';
 import type { Config } from '../platform/config.ts';
 
 export type {
 	AccessGrantedProps,
+	EmailBrand,
 	NdaReceiptProps,
 	RequestReceivedProps,
+	SignInLinkProps,
 	StaffReviewProps,
 	VerifyEmailProps,
 };
 
 export type EmailTemplate =
-	'verify-email' | 'request-received' | 'access-granted' | 'nda-receipt' | 'staff-review';
+	| 'verify-email'
+	| 'sign-in-link'
+	| 'request-received'
+	| 'access-granted'
+	| 'nda-receipt'
+	| 'staff-review';
 
 export type EmailProps = {
 	'verify-email': VerifyEmailProps;
+	'sign-in-link': SignInLinkProps;
 	'request-received': RequestReceivedProps;
 	'access-granted': AccessGrantedProps;
 	'nda-receipt': NdaReceiptProps;
 	'staff-review': StaffReviewProps;
 };
+
+/** Who the mail speaks for: the sender, and the name and logo at its head. */
+export interface MailContext {
+	config: Pick<Config, 'emailFrom' | 'siteUrl'>;
+	/** The company, such as "Kestrel Analytics": the sender's display name and the mail's heading. */
+	companyName?: string;
+	/** Path of a PNG or JPEG logo under the site (mail clients do not show SVG), or null. */
+	companyLogo?: string | null;
+}
 
 export interface EmailAttachment {
 	filename: string;
@@ -66,6 +85,10 @@ const TEMPLATES: {
 		component: VerifyEmail,
 		subject: (p) => `Confirm your email for the ${p.trustCenterName}`,
 	},
+	'sign-in-link': {
+		component: SignInLink,
+		subject: (p) => `Sign in to the ${p.trustCenterName}`,
+	},
 	'request-received': {
 		component: RequestReceived,
 		subject: (p) => `We are reviewing your request to the ${p.trustCenterName}`,
@@ -89,13 +112,22 @@ const TEMPLATES: {
 export async function renderEmail<T extends EmailTemplate>(
 	template: T,
 	props: EmailProps[T],
+	brand: EmailBrand | null = null,
 ): Promise<RenderedEmail> {
 	const entry = TEMPLATES[template] as (typeof TEMPLATES)[T] | undefined;
 	if (!entry) throw new Error(`unknown email template "${template}"`);
 	// React escapes every prop it renders as text or attribute, so user input cannot inject markup.
-	const html = await render(createElement(entry.component, props));
+	const html = await render(
+		createElement(
+			EmailBrandContext.Provider,
+			{ value: brand },
+			createElement(entry.component, props),
+		),
+	);
 	const text = toPlainText(html, {
 		selectors: [
+			// The logo is for the eye; the plain text names the company beside it already.
+			{ selector: 'img', format: 'skip' },
 			{ selector: 'h1', options: { uppercase: false } },
 			{
 				selector: '[data-text-format="dataTable"]',
@@ -110,7 +142,7 @@ export async function renderEmail<T extends EmailTemplate>(
 /** Renders and stores an email in the caller's transaction; nothing is sent here. */
 export async function enqueueEmail<T extends EmailTemplate>(
 	tx: Executor,
-	config: Pick<Config, 'emailFrom'>,
+	mail: MailContext,
 	input: {
 		to: string;
 		template: T;
@@ -122,7 +154,7 @@ export async function enqueueEmail<T extends EmailTemplate>(
 	// A CR or LF in a header line would let its value smuggle in other headers (Bcc:, a second To:).
 	assertHeaderSafe('recipient', input.to);
 	if (input.to.trim() === '') throw new Error('an email needs a recipient');
-	const rendered = await renderEmail(input.template, input.props);
+	const rendered = await renderEmail(input.template, input.props, emailBrand(mail));
 	assertHeaderSafe('subject', rendered.subject);
 	const idempotencyKey = input.idempotencyKey ?? randomUUID();
 	assertHeaderSafe('idempotency key', idempotencyKey);
@@ -134,7 +166,7 @@ export async function enqueueEmail<T extends EmailTemplate>(
 		.values({
 			template: input.template,
 			to: input.to,
-			from: config.emailFrom,
+			from: senderAddress(mail),
 			subject: rendered.subject,
 			html: rendered.html,
 			text: rendered.text,
@@ -158,6 +190,33 @@ export async function enqueueEmail<T extends EmailTemplate>(
 		.where(eq(emailsTable.idempotencyKey, idempotencyKey));
 	if (!existing) throw new Error(`email with idempotency key ${idempotencyKey} vanished`);
 	return existing;
+}
+
+/**
+ * EMAIL_FROM, or trust@ the SITE_URL's host (trust@localhost for an address or a bare name).
+ * An address without a display name gets the trust center's, so inboxes show who wrote.
+ */
+export function senderAddress(mail: MailContext): string {
+	const from = mail.config.emailFrom ?? `trust@${mailHost(mail.config.siteUrl)}`;
+	if (from.includes('<') || !mail.companyName) return from;
+	const name = `${mail.companyName} Trust Center`;
+	// A display name with punctuation (Acme, Inc.) must be quoted to stay one name.
+	const phrase = /^[\w -]+$/.test(name) ? name : `"${name.replace(/[\\"]/g, '\\$&')}"`;
+	return `${phrase} <${from}>`;
+}
+
+function mailHost(siteUrl: string): string {
+	const host = new URL(siteUrl).hostname;
+	const isAddress = /^\d+(?:\.\d+){3}$/.test(host) || host.startsWith('[');
+	return isAddress || !host.includes('.') ? 'localhost' : host;
+}
+
+export function emailBrand(mail: MailContext): EmailBrand | null {
+	if (!mail.companyName) return null;
+	return {
+		companyName: mail.companyName,
+		logoUrl: mail.companyLogo ? new URL(mail.companyLogo, `${mail.config.siteUrl}/`).href : null,
+	};
 }
 
 function assertHeaderSafe(what: string, value: string): void {

@@ -19,7 +19,8 @@ export interface Config {
 	/** Without it, email goes to the local outbox folder instead of Resend. */
 	resendApiKey: string | null;
 	resendBaseUrl: string;
-	emailFrom: string;
+	/** EMAIL_FROM as given, or null for the default derived from SITE_URL's host. */
+	emailFrom: string | null;
 	outboxDir: string;
 	/** How long an approved request's access lasts unless its rule says otherwise. */
 	grantDays: number;
@@ -104,7 +105,7 @@ const variables = {
 		.refine((value) => /^(?:[^<>]*<[^\s@<>]+@[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+)$/.test(value), {
 			message: 'must be an address such as "Acme Trust <trust@acme.com>" or trust@acme.com',
 		})
-		.default('Trustroom <trust@localhost>'),
+		.optional(),
 	OUTBOX_DIR: z.string().default('.data/outbox'),
 	GRANT_DAYS: wholeNumber('a number of days such as 90', 1, 3650).default(90),
 	RATE_LIMIT_PER_IP: wholeNumber('requests per hour, such as 20', 1, 100_000).default(20),
@@ -163,7 +164,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 		siteUrl: (read('SITE_URL') ?? `http://${siteHost}:${port}`).replace(/\/+$/, ''),
 		resendApiKey: read('RESEND_API_KEY') ?? null,
 		resendBaseUrl: read('RESEND_BASE_URL').replace(/\/+$/, ''),
-		emailFrom: read('EMAIL_FROM'),
+		// Unset: trust@ the SITE_URL's host, named for the company (mail/outbox.ts senderAddress).
+		emailFrom: read('EMAIL_FROM') ?? null,
 		outboxDir: read('OUTBOX_DIR'),
 		grantDays: read('GRANT_DAYS'),
 		rateLimitPerIp: read('RATE_LIMIT_PER_IP'),

@@ -7,6 +7,8 @@ export interface JourneyContext {
 	config: Config;
 	/** The company whose trust center this is, for emails ("Kestrel Analytics"). */
 	companyName: string;
+	/** A PNG or JPEG logo under the site, for the head of every email (null: the name alone). */
+	companyLogo?: string | null;
 	/** NDA titles by version, from the content (the database keeps only the text). */
 	ndaTitles?: Record<string, string>;
 	now?: Date;

@@ -10,6 +10,7 @@ import {
 	ndaVersionsTable,
 	requestersTable,
 } from '../../../../db/schema.ts';
+import { formatDateTime } from '../../content/dates.ts';
 import { appendAuditEvent } from '../audit/audit.ts';
 import type { Requester } from '../auth/requester-session.ts';
 import { enqueueEmail } from '../mail/outbox.ts';
@@ -147,7 +148,7 @@ export async function createNdaAcceptance(
 			.set({ name: input.signerName, title: input.signerTitle })
 			.where(eq(requestersTable.id, requester.id));
 		const receipt = await generateNdaReceipt({ ...receiptInput, acceptanceId: acceptance.id });
-		await enqueueEmail(tx, ctx.config, {
+		await enqueueEmail(tx, ctx, {
 			to: requester.email,
 			template: 'nda-receipt',
 			props: {
@@ -155,7 +156,7 @@ export async function createNdaAcceptance(
 				trustCenterName: trustCenterName(ctx),
 				ndaTitle: receiptInput.ndaTitle,
 				ndaVersion: nda.version,
-				acceptedAt: now.toISOString(),
+				acceptedAt: formatDateTime(now),
 				textSha256: nda.sha256,
 				portalUrl: siteLink(ctx, '/portal'),
 			},

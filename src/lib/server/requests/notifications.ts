@@ -2,6 +2,7 @@
 import { desc, eq, isNull } from 'drizzle-orm';
 import type { Executor } from '../../../../db/client.ts';
 import { ndaAcceptancesTable, ndaVersionsTable, usersTable } from '../../../../db/schema.ts';
+import { formatDateTime } from '../../content/dates.ts';
 import { enqueueEmail } from '../mail/outbox.ts';
 import { type JourneyContext, siteLink, trustCenterName } from './context.ts';
 import type { PolicyDecision } from './policy.ts';
@@ -33,7 +34,7 @@ export async function sendReviewEmails(
 		.orderBy(desc(ndaAcceptancesTable.acceptedAt))
 		.limit(1);
 	for (const { email } of staff) {
-		await enqueueEmail(tx, ctx.config, {
+		await enqueueEmail(tx, ctx, {
 			to: email,
 			template: 'staff-review',
 			props: {
@@ -45,7 +46,7 @@ export async function sendReviewEmails(
 				reason: row.request.reason,
 				documents,
 				ndaStatus: nda
-					? `accepted NDA ${nda.version} on ${nda.at.toISOString().slice(0, 10)}`
+					? `accepted NDA ${nda.version} on ${formatDateTime(nda.at)}`
 					: 'no click-through NDA accepted',
 				why: decision.why,
 				requestId,
@@ -53,7 +54,7 @@ export async function sendReviewEmails(
 			},
 		});
 	}
-	await enqueueEmail(tx, ctx.config, {
+	await enqueueEmail(tx, ctx, {
 		to: row.requester.email,
 		template: 'request-received',
 		props: {

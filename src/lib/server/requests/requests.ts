@@ -156,7 +156,7 @@ export async function createAccessRequest(
 			requestId: request.id,
 			now,
 		});
-		await enqueueEmail(tx, ctx.config, {
+		await enqueueEmail(tx, ctx, {
 			to: input.email,
 			template: 'verify-email',
 			props: {
