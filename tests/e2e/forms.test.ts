@@ -113,7 +113,7 @@ describeInBrowser('forms in Chromium', () => {
 		await page.waitForURL((url) => url.pathname === '/');
 		const portal = await page.goto(`${server.url}/portal`);
 		expect(portal?.status()).toBe(401);
-		await page.getByText('Open the confirmation link we emailed you').waitFor();
+		await page.getByRole('button', { name: 'Email me a sign-in link' }).waitFor();
 		expect(await person.cookies()).toEqual([]);
 	});
 

@@ -79,7 +79,7 @@ describeInBrowser('the journey behind an HTTPS proxy (TRUST_PROXY=1)', () => {
 		expect(new URL(link).origin).toBe(proxy.url);
 		await confirmEmail(page, link, '/nda');
 		await acceptNda(page, jane);
-		await page.getByText('Approved. Your documents are listed below.').waitFor();
+		await page.getByText('Approved: your documents are under “Your documents” above.').waitFor();
 		const verifyUrl = checkCopy(await downloadCopy(page, 'SOC 2 Type II report 2025'), jane.name);
 		expect(new URL(verifyUrl).origin).toBe(proxy.url);
 		await page.goto(verifyUrl);

@@ -97,7 +97,9 @@ describeInBrowser('the reviewer journey in Chromium', () => {
 			async () => {
 				await acceptNda(page, jane);
 				if (!byStaff) {
-					await page.getByText('Approved. Your documents are listed below.').waitFor();
+					await page
+						.getByText('Approved: your documents are under “Your documents” above.')
+						.waitFor();
 					return;
 				}
 				await page.getByText('Our team is reviewing your request.').waitFor();
@@ -117,7 +119,9 @@ describeInBrowser('the reviewer journey in Chromium', () => {
 				// The link the shell mailed points where the server serves, and opens the portal there.
 				expect(portalLink).toBe(`${server.url}/portal`);
 				await page.goto(portalLink!);
-				await page.getByText('Approved. Your documents are listed below.').waitFor();
+				await page
+					.getByText('Approved: your documents are under “Your documents” above.')
+					.waitFor();
 			},
 		);
 

@@ -13,6 +13,7 @@ export const ROUTE_METHODS: Record<string, readonly string[]> = {
 	'/nda': FORM,
 	'/verify/[id]': READ,
 	'/portal': READ,
+	'/portal/sign-in': FORM,
 	'/portal/logout': ACTION,
 	'/portal/download/[slug].pdf': ACTION,
 	'/portal/nda-receipt/[id].pdf': READ,

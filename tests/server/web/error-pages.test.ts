@@ -59,7 +59,7 @@ describe('error pages', () => {
 			() => send(`${server.url}/portal/nda-receipt/1.pdf`),
 			401,
 			'Sign in first',
-			/Open the confirmation link we emailed you/,
+			/Sign in with the work email you requested documents with/,
 		],
 		[
 			'a form posted from another site',

@@ -11,7 +11,8 @@ import { sha256 } from '../platform/crypto.ts';
 
 export const MAGIC_LINK_TTL_MS = 30 * 60 * 1000;
 
-export type TokenPurpose = 'verify-email';
+/** `verify-email`: the first link, for a request; `sign-in`: a returning reviewer's link. */
+export type TokenPurpose = 'verify-email' | 'sign-in';
 
 export async function createOneTimeToken(
 	tx: Executor,

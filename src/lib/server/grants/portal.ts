@@ -1,5 +1,8 @@
-/** The requester's portal: where each request stands, what they may download, their receipts. */
-import { and, count, desc, eq, isNull, ne } from 'drizzle-orm';
+/**
+ * The requester's portal: where each request stands, what they may download, the copies they
+ * were issued and their NDA receipts.
+ */
+import { and, count, desc, eq, inArray, isNull, lte, ne } from 'drizzle-orm';
 import type { Database } from '../../../../db/client.ts';
 import {
 	accessRequestsTable,
@@ -46,6 +49,7 @@ export async function getPortal(db: Database, requesterId: number, now = new Dat
 	for (const grant of grants) {
 		const documents = await db
 			.select({
+				documentId: documentsTable.id,
 				slug: documentsTable.slug,
 				title: documentsTable.title,
 				kind: documentsTable.kind,
@@ -72,6 +76,7 @@ export async function getPortal(db: Database, requesterId: number, now = new Dat
 		const downloadsUsed = Number(used?.n ?? 0);
 		granted.push({
 			id: grant.id,
+			createdAt: grant.createdAt,
 			expiresAt: grant.expiresAt,
 			revoked: grant.revokedAt !== null,
 			expired: grant.expiresAt <= now,
@@ -81,6 +86,49 @@ export async function getPortal(db: Database, requesterId: number, now = new Dat
 			documents,
 		});
 	}
+	// Which upload of its document each current version is (1 for the first), so a re-issued file
+	// reads as a revision of the report rather than as its upload date.
+	const revisions = new Map<number, number>();
+	for (const doc of granted.flatMap((g) => g.documents)) {
+		if (doc.versionId === null || revisions.has(doc.versionId)) continue;
+		const [row] = await db
+			.select({ n: count() })
+			.from(documentVersionsTable)
+			.where(
+				and(
+					eq(documentVersionsTable.documentId, doc.documentId),
+					lte(documentVersionsTable.id, doc.versionId),
+				),
+			);
+		revisions.set(doc.versionId, Number(row?.n ?? 1));
+	}
+	const copies = await db
+		.select({
+			copyId: downloadsTable.copyId,
+			issuedAt: downloadsTable.createdAt,
+			documentSlug: documentsTable.slug,
+			documentTitle: documentsTable.title,
+		})
+		.from(downloadsTable)
+		.innerJoin(
+			documentVersionsTable,
+			eq(documentVersionsTable.id, downloadsTable.documentVersionId),
+		)
+		.innerJoin(documentsTable, eq(documentsTable.id, documentVersionsTable.documentId))
+		.where(
+			and(
+				eq(downloadsTable.requesterId, requesterId),
+				// Only copies that left the server are theirs to verify (as on /verify/<id>).
+				eq(downloadsTable.status, 'served'),
+				granted.length
+					? inArray(
+							downloadsTable.grantId,
+							granted.map((g) => g.id),
+						)
+					: undefined,
+			),
+		)
+		.orderBy(desc(downloadsTable.id));
 	const acceptances = await db
 		.select({
 			id: ndaAcceptancesTable.id,
@@ -97,7 +145,14 @@ export async function getPortal(db: Database, requesterId: number, now = new Dat
 			...r,
 			documentTitles: r.documents.map((slug) => titles.get(slug) ?? slug),
 		})),
-		grants: granted,
+		grants: granted.map((grant) => ({
+			...grant,
+			documents: grant.documents.map((d) => ({
+				...d,
+				revision: d.versionId ? (revisions.get(d.versionId) ?? 1) : null,
+			})),
+		})),
+		copies,
 		acceptances,
 	};
 }

@@ -34,15 +34,33 @@ function limiter(db: Database, keyPrefix: string, points: number): RateLimiterDr
 }
 
 /** Counts one access request against its IP and its email; both must have room. */
-export async function consumeRequestLimits(
+export function consumeRequestLimits(
 	db: Database,
+	limits: { perIp: number; perEmail: number },
+	who: { ip: string | null; email: string },
+): Promise<RateLimitResult> {
+	return consumeLimits(db, 'request', limits, who);
+}
+
+/** Counts one emailed sign-in link (a returning reviewer) against its IP and its email. */
+export function consumeSignInLimits(
+	db: Database,
+	limits: { perIp: number; perEmail: number },
+	who: { ip: string | null; email: string },
+): Promise<RateLimitResult> {
+	return consumeLimits(db, 'sign-in', limits, who);
+}
+
+async function consumeLimits(
+	db: Database,
+	kind: 'request' | 'sign-in',
 	limits: { perIp: number; perEmail: number },
 	who: { ip: string | null; email: string },
 ): Promise<RateLimitResult> {
 	try {
 		// The email is hashed so the limiter table holds no addresses.
-		await limiter(db, 'request-email', limits.perEmail).consume(sha256Hex(who.email));
-		if (who.ip) await limiter(db, 'request-ip', limits.perIp).consume(who.ip);
+		await limiter(db, `${kind}-email`, limits.perEmail).consume(sha256Hex(who.email));
+		if (who.ip) await limiter(db, `${kind}-ip`, limits.perIp).consume(who.ip);
 		return { ok: true };
 	} catch (error) {
 		if (error instanceof RateLimiterRes)

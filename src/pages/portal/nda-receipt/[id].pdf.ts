@@ -14,8 +14,8 @@ export const GET: APIRoute = async (context) => {
 			problem(
 				401,
 				'Sign in first',
-				'Open the confirmation link we emailed you, then download your receipt from your portal.',
-				{ actions: [{ href: '/request', label: 'Request documents' }] },
+				'Sign in with the work email you requested documents with (we email you a link), then download your receipt from your portal.',
+				{ actions: [{ href: '/portal/sign-in', label: 'Sign in' }] },
 			),
 		);
 	}
