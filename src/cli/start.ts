@@ -17,6 +17,7 @@ import { registerEmailSender } from '../lib/server/mail/kick.ts';
 import { securityHeaders } from '../lib/server/platform/http-headers.ts';
 import { longestBodyTimeoutMs } from '../lib/server/platform/body-limits.ts';
 import { createRequestGuard } from '../lib/server/platform/request-guard.ts';
+import { withCompression } from '../lib/server/platform/compression.ts';
 import { startEmailSender } from '../lib/server/mail/sender.ts';
 import { failAbandonedDownloads } from '../lib/server/delivery/downloads.ts';
 import { isDatabaseUnavailable } from '../lib/server/platform/database.ts';
@@ -83,9 +84,11 @@ async function serve(
 		config,
 		clientDir: join(ROOT, 'dist/client'),
 	});
+	// Text answers (static or on demand) are compressed as the client asks; PDFs never.
+	const answer = withCompression(guard.request);
 	const server = createServer((req, res) => {
 		for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
-		guard.request(req, res);
+		answer(req, res);
 	});
 	server.on('checkContinue', (req, res) => {
 		for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
