@@ -64,7 +64,10 @@ describeInBrowser('forms in Chromium', () => {
 		const answer = page.waitForResponse((r) => r.request().method() === 'POST');
 		await page.getByRole('button', { name: 'Email me a confirmation link' }).click();
 		expect((await answer).status()).toBe(400);
-		await page.getByText('Work email is required').waitFor();
+		// Named twice: in the summary that takes focus (a link to the field) and beside the field.
+		await page.getByRole('link', { name: 'Work email is required' }).waitFor();
+		expect(await page.locator('#field-email-error').textContent()).toBe('Work email is required');
+		expect(await page.getByLabel('Work email').getAttribute('aria-invalid')).toBe('true');
 		expect(await page.getByLabel('Full name').inputValue()).toBe('Jane Doe');
 		await page.getByLabel('Work email').fill('jane@acme.example');
 		await page.getByLabel('Company').fill('Acme Inc');
