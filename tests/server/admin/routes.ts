@@ -1,0 +1,25 @@
+/**
+ * Every staff page and action, with the permission it needs: the route × role matrix test walks
+ * this table, and a check fails when a file under src/pages/admin is missing from it. Add a row
+ * for each page (GET) and each action (POST with its `action` field) you build.
+ *
+ * `path` must be safe to hit as an allowed role: point actions at ids that do not exist (the page
+ * answers 404 or a form error) so the matrix changes nothing the other rows rely on.
+ */
+import type { Permission } from '../../../src/lib/server/auth/permissions.ts';
+
+export interface StaffRoute {
+	/** The route pattern, as the file under src/pages names it. */
+	route: string;
+	method: 'GET' | 'POST';
+	path: string;
+	permission: Permission;
+	fields?: Record<string, string>;
+}
+
+/** Routes every visitor may use (sign-in, sign-out, invitations): not in the matrix. */
+export const PUBLIC_STAFF_ROUTES = ['/admin/login', '/admin/logout'];
+
+export const STAFF_ROUTES: StaffRoute[] = [
+	{ route: '/admin', method: 'GET', path: '/admin', permission: 'dashboard.view' },
+];
