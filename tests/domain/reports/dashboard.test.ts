@@ -26,24 +26,20 @@ describe.each(databases())('the dashboard on %s', (backend) => {
 			.returning();
 		const states = ['pending', 'pending', 'approved', 'unverified'] as const;
 		for (const [i, state] of states.entries())
-			await db
-				.insert(accessRequestsTable)
-				.values({
-					requesterId: r!.id,
-					state,
-					documentSlugs: ['x'],
-					createdAt: daysAgo(i),
-					updatedAt: daysAgo(i),
-				});
-		// Outside the 90 days: not in the chart.
-		await db
-			.insert(accessRequestsTable)
-			.values({
+			await db.insert(accessRequestsTable).values({
 				requesterId: r!.id,
-				state: 'denied',
+				state,
 				documentSlugs: ['x'],
-				createdAt: daysAgo(120),
+				createdAt: daysAgo(i),
+				updatedAt: daysAgo(i),
 			});
+		// Outside the 90 days: not in the chart.
+		await db.insert(accessRequestsTable).values({
+			requesterId: r!.id,
+			state: 'denied',
+			documentSlugs: ['x'],
+			createdAt: daysAgo(120),
+		});
 		const [doc] = await db
 			.insert(documentsTable)
 			.values({ slug: 'x', kind: 'soc2-type2', title: 'X', accessLevel: 'nda' })
@@ -71,16 +67,14 @@ describe.each(databases())('the dashboard on %s', (backend) => {
 			[10, 'served', 12],
 		];
 		for (const [i, [ago, status, hour]] of copies.entries())
-			await db
-				.insert(downloadsTable)
-				.values({
-					copyId: `AAAA-AAA${i + 2}`,
-					grantId: g!.id,
-					documentVersionId: v!.id,
-					requesterId: r!.id,
-					status,
-					createdAt: daysAgo(ago, hour),
-				});
+			await db.insert(downloadsTable).values({
+				copyId: `AAAA-AAA${i + 2}`,
+				grantId: g!.id,
+				documentVersionId: v!.id,
+				requesterId: r!.id,
+				status,
+				createdAt: daysAgo(ago, hour),
+			});
 	});
 	afterAll(() => handle.close());
 

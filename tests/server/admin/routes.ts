@@ -22,4 +22,17 @@ export const PUBLIC_STAFF_ROUTES = ['/admin/login', '/admin/logout'];
 
 export const STAFF_ROUTES: StaffRoute[] = [
 	{ route: '/admin', method: 'GET', path: '/admin', permission: 'dashboard.view' },
+	{ route: '/admin/log', method: 'GET', path: '/admin/log', permission: 'log.view' },
+	{
+		route: '/admin/log/export.csv',
+		method: 'GET',
+		path: '/admin/log/export.csv',
+		permission: 'log.export',
+	},
+	{
+		route: '/admin/log/export.jsonl',
+		method: 'GET',
+		path: '/admin/log/export.jsonl',
+		permission: 'log.export',
+	},
 ];
