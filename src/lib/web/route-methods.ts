@@ -21,6 +21,7 @@ export const ROUTE_METHODS: Record<string, readonly string[]> = {
 	'/admin/login': FORM,
 	'/admin/logout': ACTION,
 	'/admin/log': READ,
+	'/admin/trace': FORM,
 	'/admin/log/export.csv': READ,
 	'/admin/log/export.jsonl': READ,
 	'/trust.json': READ,

@@ -18,6 +18,8 @@ describe.each(databases())('the access log on %s', (backend) => {
 	let server: RunningServer;
 	let close = async () => {};
 	const staff: Record<'admin' | 'sales', string> = { admin: '', sales: '' };
+	let copyId = '';
+	let copyBytes = new Uint8Array();
 
 	beforeAll(async () => {
 		let env: Record<string, string>;
@@ -64,7 +66,8 @@ describe.each(databases())('the access log on %s', (backend) => {
 		await acceptNdaOverHttp(site, cookie);
 		const copy = await formPost(site, '/portal/download/soc2-type2-2025.pdf', {}, cookie);
 		expect(copy.status).toBe(200);
-		await copy.arrayBuffer();
+		copyId = copy.headers.get('x-copy-id')!;
+		copyBytes = new Uint8Array(await copy.arrayBuffer());
 	});
 	afterAll(async () => {
 		await server?.stop();
@@ -147,5 +150,47 @@ describe.each(databases())('the access log on %s', (backend) => {
 	it('lets a rep read the log but not export it', async () => {
 		expect((await get('/admin/log', 'sales')).status).toBe(200);
 		expect((await get('/admin/log/export.csv', 'sales')).status).toBe(403);
+	});
+
+	const trace = (who: 'admin' | 'sales', body: FormData) =>
+		fetch(`${server.url}/admin/trace`, {
+			method: 'POST',
+			headers: { Cookie: staff[who], Origin: server.url },
+			body,
+		});
+
+	it('traces an uploaded copy to its reviewer, byte for byte, and logs the trace', async () => {
+		const body = new FormData();
+		body.append('file', new Blob([copyBytes], { type: 'application/pdf' }), 'found.pdf');
+		const response = await trace('admin', body);
+		expect(response.status).toBe(200);
+		const html = await response.text();
+		expect(html).toContain(`Copy ${copyId}`);
+		expect(html).toContain('eve@acme.example');
+		expect(html).toContain('Identical, byte for byte, to the copy we issued.');
+		const log = await (await get('/admin/log?kind=all', 'admin')).text();
+		expect(log).toContain('copy traced');
+	});
+
+	it('traces a typed copy id, and says plainly when an id is not ours or not an id', async () => {
+		const typed = new FormData();
+		typed.append('copyId', copyId.toLowerCase());
+		expect(await (await trace('admin', typed)).text()).toContain(`Copy ${copyId}`);
+		const unknown = new FormData();
+		unknown.append('copyId', 'ZZZZ-ZZZ2');
+		const refused = await trace('admin', unknown);
+		expect(refused.status).toBe(400);
+		expect(await refused.text()).toContain('Copy ZZZZ-ZZZ2 was not issued by this trust center.');
+		const garbage = new FormData();
+		garbage.append('copyId', 'hello');
+		expect(await (await trace('admin', garbage)).text()).toContain(
+			'A copy id has eight letters and digits',
+		);
+	});
+
+	it('refuses a rep who posts a trace directly', async () => {
+		const typed = new FormData();
+		typed.append('copyId', copyId);
+		expect((await trace('sales', typed)).status).toBe(403);
 	});
 });

@@ -23,6 +23,14 @@ export const PUBLIC_STAFF_ROUTES = ['/admin/login', '/admin/logout'];
 export const STAFF_ROUTES: StaffRoute[] = [
 	{ route: '/admin', method: 'GET', path: '/admin', permission: 'dashboard.view' },
 	{ route: '/admin/log', method: 'GET', path: '/admin/log', permission: 'log.view' },
+	{ route: '/admin/trace', method: 'GET', path: '/admin/trace', permission: 'trace.use' },
+	{
+		route: '/admin/trace',
+		method: 'POST',
+		path: '/admin/trace',
+		permission: 'trace.use',
+		fields: { copyId: 'ZZZZ-ZZZ2' },
+	},
 	{
 		route: '/admin/log/export.csv',
 		method: 'GET',
