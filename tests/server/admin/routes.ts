@@ -24,6 +24,22 @@ export const STAFF_ROUTES: StaffRoute[] = [
 	{ route: '/admin', method: 'GET', path: '/admin', permission: 'dashboard.view' },
 	{ route: '/admin/log', method: 'GET', path: '/admin/log', permission: 'log.view' },
 	{ route: '/admin/trace', method: 'GET', path: '/admin/trace', permission: 'trace.use' },
+	{ route: '/admin/nda', method: 'GET', path: '/admin/nda', permission: 'nda.manage' },
+	// An empty form: the admin gets the field errors, nothing is published.
+	{ route: '/admin/nda', method: 'POST', path: '/admin/nda', permission: 'nda.manage', fields: {} },
+	{ route: '/admin/nda/[id]', method: 'GET', path: '/admin/nda/1', permission: 'nda.manage' },
+	{
+		route: '/admin/nda/acceptances/[id]',
+		method: 'GET',
+		path: '/admin/nda/acceptances/999999',
+		permission: 'nda.manage',
+	},
+	{
+		route: '/admin/nda/acceptances/[id].pdf',
+		method: 'GET',
+		path: '/admin/nda/acceptances/999999.pdf',
+		permission: 'nda.manage',
+	},
 	{
 		route: '/admin/trace',
 		method: 'POST',
