@@ -152,10 +152,14 @@ export const ndaVersionsTable = pgTable(
 	{
 		id: serial('id').primaryKey(),
 		version: text('version').notNull(),
+		/** As shown to signers ("Mutual non-disclosure agreement"); null only for rows made before titles were kept. */
+		title: text('title'),
 		effectiveDate: date('effective_date', { mode: 'string' }).notNull(),
 		text: text('text').notNull(),
 		/** SHA-256 (hex) of `text`, exactly as shown to signers. */
 		sha256: text('sha256').notNull(),
+		/** The admin who published it from the staff workspace; null for versions from src/content/nda. */
+		publishedBy: integer('published_by').references(() => usersTable.id),
 		createdAt: createdAt(),
 	},
 	(t) => [uniqueIndex('nda_versions_version_idx').on(t.version)],

@@ -20,6 +20,7 @@ import { createRequestGuard } from '../lib/server/platform/request-guard.ts';
 import { withCompression } from '../lib/server/platform/compression.ts';
 import { startEmailSender } from '../lib/server/mail/sender.ts';
 import { failAbandonedDownloads } from '../lib/server/delivery/downloads.ts';
+import { getAuditStatus } from '../lib/server/audit/checkpoint.ts';
 import { isDatabaseUnavailable } from '../lib/server/platform/database.ts';
 import { seedDemo } from '../lib/server/pdf/demo/seed.ts';
 import { countUsers, createUser } from '../lib/server/auth/users.ts';
@@ -135,6 +136,15 @@ async function serve(
 	const sender = startEmailSender(handle.db, config, { intervalMs: 5_000 });
 	registerEmailSender(sender);
 	const sweeper = startDownloadSweeper(handle, config.stampTimeoutMs);
+	// Staff views check only the events added since the last check; once a start, check them all.
+	void getAuditStatus(handle.db, { full: true })
+		.then((status) => {
+			if (!status.ok)
+				console.error(
+					`  AUDIT LOG BROKEN at event ${status.brokenAt}: ${status.reason}. Investigate before trusting it.`,
+				);
+		})
+		.catch((error) => console.error(`Audit check at start failed: ${String(error)}`));
 	if (!config.resendApiKey)
 		console.log(`  Email goes to ${config.outboxDir} (set RESEND_API_KEY to send it)`);
 	const loopStats = recordEventLoopDelay(process.env.EVENT_LOOP_STATS_FILE);

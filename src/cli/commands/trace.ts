@@ -1,8 +1,12 @@
 /** `trustroom trace`: who received a (leaked) copy. */
-import { getCopy } from '../../lib/server/delivery/copies.ts';
-import { sha256Hex } from '../../lib/server/platform/crypto.ts';
-import { readCopyId } from '../../lib/server/watermark/trace.ts';
+import { traceCopy } from '../../lib/server/delivery/trace.ts';
 import { type Command, readInput, UsageError, withDatabase } from '../command.ts';
+
+const SOURCES = {
+	metadata: "found in the file's metadata",
+	text: "found in the file's page text (its metadata was stripped)",
+	typed: 'given on the command line',
+} as const;
 
 export const commands: Record<string, Command> = {
 	trace: {
@@ -10,42 +14,34 @@ export const commands: Record<string, Command> = {
 		options: { file: { type: 'string' }, id: { type: 'string' } },
 		async run(values) {
 			const file = values.file as string | undefined;
-			let id = (values.id as string | undefined)?.trim().toUpperCase();
+			const id = values.id as string | undefined;
 			if (!file === !id) throw new UsageError('give either --file <pdf> or --id <copy-id>');
-			let source = 'given on the command line';
-			let fileSha: string | null = null;
-			if (file) {
-				const bytes = await readInput(file);
-				// pdf-lib reports damage it works around on the console; keep the output to one line.
-				const warn = console.warn;
-				console.warn = () => {};
-				const found = await readCopyId(bytes).finally(() => (console.warn = warn));
-				if (!found)
-					throw new Error(`no copy id found in ${file} (neither in its metadata nor in its text)`);
-				id = found.copyId;
-				source =
-					found.source === 'metadata'
-						? "found in the file's metadata"
-						: "found in the file's page text (its metadata was stripped)";
-				fileSha = sha256Hex(bytes);
-			}
+			const bytes = file ? await readInput(file) : undefined;
 			await withDatabase(async (handle) => {
-				const copy = await getCopy(handle.db, id!);
-				if (!copy) throw new Error(`copy ${id} was not issued by this trust center`);
+				const result = await traceCopy(handle.db, { bytes, copyId: id }, 'cli');
+				if (!result.ok) {
+					if (result.reason === 'no_copy_id_in_file')
+						throw new Error(
+							`no copy id found in ${file} (neither in its metadata nor in its text)`,
+						);
+					if (result.reason === 'not_a_copy_id')
+						throw new UsageError('--id must look like 7F3K-Q9MD');
+					throw new Error(`copy ${result.copyId} was not issued by this trust center`);
+				}
+				const { copy } = result;
 				const day = (d: Date) => d.toISOString().slice(0, 16).replace('T', ' ');
 				const lines = [
-					`Copy ${copy.copyId} (${source})`,
+					`Copy ${copy.copyId} (${SOURCES[result.source]})`,
 					`  Document:  ${copy.documentTitle} (version ${copy.versionId}${copy.periodStart ? `, period ${copy.periodStart} to ${copy.periodEnd}` : ''})`,
 					`  Issued to: ${copy.requesterName} <${copy.requesterEmail}>, ${copy.requesterCompany}`,
 					`  Issued at: ${day(copy.issuedAt)} UTC from ${copy.ip ?? 'unknown IP'}${copy.userAgent ? ` (${copy.userAgent})` : ''}`,
 					`  Grant:     #${copy.grantId}, valid until ${copy.grantExpiresAt.toISOString().slice(0, 10)}${copy.grantRevokedAt ? `, revoked ${day(copy.grantRevokedAt)} UTC` : ''}`,
 					`  Status:    ${copy.status}${copy.status === 'failed' ? ' (stamping failed: this copy never left the server)' : ''}`,
 				];
-				if (fileSha && copy.outputSha256) {
+				if (result.file)
 					lines.push(
-						`  File:      ${fileSha === copy.outputSha256 ? 'identical to the copy we issued' : 'differs from the copy we issued (edited or re-saved after download)'}`,
+						`  File:      ${result.file === 'identical' ? 'identical to the copy we issued' : 'differs from the copy we issued (edited or re-saved after download)'}`,
 					);
-				}
 				console.log(lines.join('\n'));
 			});
 		},

@@ -2,7 +2,7 @@
  * The tamper-evident audit log. Each event's hash covers the previous event's hash and the event
  * itself, so editing, deleting or reordering any row breaks every hash after it.
  */
-import { asc, desc, sql } from 'drizzle-orm';
+import { asc, desc, gt, sql } from 'drizzle-orm';
 import type { Database, Executor } from '../../../../db/client.ts';
 import { auditEventsTable } from '../../../../db/schema.ts';
 import { sha256Hex } from '../platform/crypto.ts';
@@ -53,40 +53,38 @@ export type AuditVerification =
 	| { ok: true; count: number; headHash: string }
 	| { ok: false; count: number; brokenAt: number; reason: string };
 
-/** Recomputes the chain from the first event. */
-export async function validateAuditChain(db: Database): Promise<AuditVerification> {
-	const rows = await db.select().from(auditEventsTable).orderBy(asc(auditEventsTable.seq));
-	let prevHash = GENESIS_HASH;
-	let expectedSeq = 1;
-	for (const row of rows) {
-		if (row.seq !== expectedSeq) {
-			return {
-				ok: false,
-				count: rows.length,
-				brokenAt: row.seq,
-				reason: `event ${expectedSeq} is missing`,
-			};
+const VERIFY_BATCH = 2000;
+
+/**
+ * Recomputes the chain, from the first event or from a known-good point (`from`: an event whose
+ * hash was verified before). Reads in batches, so a long log never sits in memory at once.
+ */
+export async function validateAuditChain(
+	db: Database,
+	options: { from?: { seq: number; hash: string } } = {},
+): Promise<AuditVerification> {
+	let prevHash = options.from?.hash ?? GENESIS_HASH;
+	let expectedSeq = (options.from?.seq ?? 0) + 1;
+	let count = expectedSeq - 1;
+	const broken = (brokenAt: number, reason: string) =>
+		({ ok: false, count, brokenAt, reason }) as const;
+	for (;;) {
+		const rows = await db
+			.select()
+			.from(auditEventsTable)
+			.where(gt(auditEventsTable.seq, expectedSeq - 1))
+			.orderBy(asc(auditEventsTable.seq))
+			.limit(VERIFY_BATCH);
+		for (const row of rows) {
+			count++;
+			if (row.seq !== expectedSeq) return broken(row.seq, `event ${expectedSeq} is missing`);
+			if (row.prevHash !== prevHash) return broken(row.seq, 'its previous hash does not match');
+			if (hashEvent(row) !== row.hash) return broken(row.seq, 'its content was changed');
+			prevHash = row.hash;
+			expectedSeq++;
 		}
-		if (row.prevHash !== prevHash) {
-			return {
-				ok: false,
-				count: rows.length,
-				brokenAt: row.seq,
-				reason: 'its previous hash does not match',
-			};
-		}
-		if (hashEvent(row) !== row.hash) {
-			return {
-				ok: false,
-				count: rows.length,
-				brokenAt: row.seq,
-				reason: 'its content was changed',
-			};
-		}
-		prevHash = row.hash;
-		expectedSeq++;
+		if (rows.length < VERIFY_BATCH) return { ok: true, count, headHash: prevHash };
 	}
-	return { ok: true, count: rows.length, headHash: prevHash };
 }
 
 function hashEvent(event: {

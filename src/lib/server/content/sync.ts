@@ -35,6 +35,7 @@ export async function syncContent(
 			if (!existing) {
 				await tx.insert(ndaVersionsTable).values({
 					version: nda.version,
+					title: nda.title,
 					effectiveDate: nda.effectiveDate,
 					text: nda.body,
 					sha256,
@@ -45,6 +46,12 @@ export async function syncContent(
 					subject: `nda:${nda.version}`,
 					data: { sha256 },
 				});
+			} else if (existing.sha256 === sha256 && existing.title === null) {
+				// Rows stored before titles were kept: the title is not part of the signed text.
+				await tx
+					.update(ndaVersionsTable)
+					.set({ title: nda.title })
+					.where(eq(ndaVersionsTable.id, existing.id));
 			} else if (existing.sha256 !== sha256) {
 				// Signers accepted the exact text of a version: it can never change under them.
 				throw new Error(

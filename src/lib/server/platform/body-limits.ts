@@ -18,6 +18,14 @@ interface LargerLimit {
 
 export const LARGER_BODY_LIMITS: LargerLimit[] = [
 	{
+		// Tracing a leaked copy: staff upload the PDF they found.
+		path: /^\/admin\/trace$/,
+		limit: (config) => ({
+			bytes: config.maxUploadBytes + 64 * 1024,
+			timeoutMs: Math.max(config.bodyTimeoutMs, Math.ceil(config.maxUploadBytes / 100)),
+		}),
+	},
+	{
 		// The staff workspace's document upload (a PDF of up to MAX_UPLOAD_MB, plus form fields).
 		path: /^\/admin\/documents(?:\/[^/]+)*\/upload$/,
 		limit: (config) => ({

@@ -39,7 +39,8 @@ export async function getCurrentNdaVersion(db: Executor, now = new Date()) {
 	const rows = await db
 		.select()
 		.from(ndaVersionsTable)
-		.orderBy(desc(ndaVersionsTable.effectiveDate));
+		// On the same effective date, the one published last is in force.
+		.orderBy(desc(ndaVersionsTable.effectiveDate), desc(ndaVersionsTable.id));
 	return rows.find((r) => r.effectiveDate <= today) ?? null;
 }
 
@@ -94,7 +95,7 @@ export async function createNdaAcceptance(
 		return { ok: false, reason: 'nda_changed' };
 	const receiptInput = {
 		trustCenterName: trustCenterName(ctx),
-		ndaTitle: ndaTitle(ctx, nda.version),
+		ndaTitle: nda.title ?? ndaTitle(ctx, nda.version),
 		ndaVersion: nda.version,
 		ndaEffectiveDate: nda.effectiveDate,
 		ndaText: nda.text,
@@ -225,10 +226,13 @@ export async function createNdaClaim(
 	});
 }
 
-/** Rebuilds the receipt PDF of one of the requester's own acceptances (null if not theirs). */
+/**
+ * Rebuilds the receipt PDF of an acceptance: one of the requester's own (null if not theirs), or,
+ * with `requesterId` null, any acceptance (staff pages authorise before they call this).
+ */
 export async function getNdaReceipt(
 	ctx: JourneyContext,
-	requesterId: number,
+	requesterId: number | null,
 	acceptanceId: number,
 ): Promise<Uint8Array | null> {
 	const [row] = await ctx.db
@@ -238,14 +242,14 @@ export async function getNdaReceipt(
 		.where(
 			and(
 				eq(ndaAcceptancesTable.id, acceptanceId),
-				eq(ndaAcceptancesTable.requesterId, requesterId),
+				requesterId === null ? undefined : eq(ndaAcceptancesTable.requesterId, requesterId),
 			),
 		);
 	if (!row) return null;
 	const { acceptance, nda } = row;
 	return generateNdaReceipt({
 		trustCenterName: trustCenterName(ctx),
-		ndaTitle: ndaTitle(ctx, nda.version),
+		ndaTitle: nda.title ?? ndaTitle(ctx, nda.version),
 		ndaVersion: nda.version,
 		ndaEffectiveDate: nda.effectiveDate,
 		ndaText: nda.text,
