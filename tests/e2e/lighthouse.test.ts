@@ -42,7 +42,7 @@ async function runLighthouse(url: string): Promise<Result> {
 		if (!result) throw new Error('Lighthouse returned no result');
 		return result.lhr;
 	} finally {
-		await chrome.kill();
+		chrome.kill();
 	}
 }
 

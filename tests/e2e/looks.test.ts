@@ -157,6 +157,11 @@ describeInBrowser('how the pages look and read in Chromium', () => {
 		await judge('13-sign-in-confirm');
 		await page.getByRole('button', { name: 'Sign in' }).click();
 		await page.waitForURL((url) => url.pathname === '/portal');
+		// Back in without a new request: the same grant, one download fewer after this copy.
+		await downloadCopy(page, REPORT);
+		await page.reload();
+		await page.getByText('3 of 5 downloads left').waitFor();
+		expect(await page.locator('.card.request').count()).toBe(1);
 
 		await page.goto(`${server.url}/no-such-page`);
 		await judge('14-not-found');
