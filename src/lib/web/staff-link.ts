@@ -38,6 +38,7 @@ export interface StaffLinkPage {
 export async function handleStaffLink(
 	Astro: AstroGlobal,
 	purpose: InvitationPurpose,
+	posted: boolean,
 ): Promise<StaffLinkPage> {
 	// The token is in the URL: never send it to another site in a Referer header (and not
 	// `no-referrer`: Chromium then sends `Origin: null` on the form's POST, which is refused).
@@ -56,7 +57,7 @@ export async function handleStaffLink(
 		page.problem = typeof message === 'string' ? message : message[purpose];
 		Astro.response.status = 400;
 	};
-	if (Astro.request.method === 'POST') {
+	if (posted) {
 		const form = await Astro.request.formData().catch(() => null);
 		page.token = String(form?.get('token') ?? '');
 		const values = readAcceptForm(form);

@@ -6,6 +6,7 @@ import { PDFDocument } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databases } from '../../helpers/db.ts';
 import { runCli, startServer, type RunningServer } from '../../helpers/processes.ts';
+import { createFirstAdmin, setupLinkIn } from '../../helpers/staff.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'trustroom-server-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -125,10 +126,8 @@ describe.each(databases())('npm start on %s', (backend) => {
 	});
 
 	describe('staff sign-in', () => {
-		const demoPassword = () =>
-			/demo admin admin@kestrel-analytics\.example, password (\S+) \(shown once\)/.exec(
-				server.output(),
-			)?.[1];
+		const ADMIN_PASSWORD = 'kestrel first admin passphrase';
+		const demoPassword = () => ADMIN_PASSWORD;
 		const signIn = (password: string, origin = server.url) =>
 			fetch(`${server.url}/admin/login`, {
 				method: 'POST',
@@ -137,13 +136,37 @@ describe.each(databases())('npm start on %s', (backend) => {
 				body: new URLSearchParams({ email: 'admin@kestrel-analytics.example', password }),
 			});
 
+		it('prints a one-time setup link for the first admin, never a password', async () => {
+			const output = server.output();
+			expect(output).toContain('No admin yet.');
+			expect(output).not.toMatch(/demo admin|shown once/i);
+			const link = setupLinkIn(output)!;
+			expect(link).toBeTruthy();
+			// Opening the link shows the form and does not use it.
+			for (let i = 0; i < 2; i++) {
+				const page = await fetch(link);
+				expect(page.status).toBe(200);
+				expect(page.headers.get('referrer-policy')).toBe('same-origin');
+				expect(await page.text()).toContain('Create the first admin');
+			}
+			await createFirstAdmin({ url: server.url, outbox: '' }, output, {
+				email: 'admin@kestrel-analytics.example',
+				name: 'First Admin',
+				password: ADMIN_PASSWORD,
+			});
+			// Used once: the same link now says so.
+			const again = await fetch(link);
+			expect(again.status).toBe(400);
+			expect(await again.text()).toContain('already been used');
+		});
+
 		it('sends a visitor without a session to the sign-in page', async () => {
 			const response = await fetch(`${server.url}/admin`, { redirect: 'manual' });
 			expect(response.status).toBe(303);
 			expect(response.headers.get('location')).toBe('/admin/login');
 		});
 
-		it('prints a demo admin password once, which signs in with a safe cookie', async () => {
+		it('the first admin signs in with a safe cookie', async () => {
 			const response = await signIn(demoPassword()!);
 			expect(response.status).toBe(303);
 			expect(response.headers.get('location')).toBe('/admin');
@@ -157,7 +180,7 @@ describe.each(databases())('npm start on %s', (backend) => {
 			expect(page.status).toBe(200);
 			expect(page.headers.get('cache-control')).toBe('private, no-store');
 			const html = await page.text();
-			expect(html).toContain('Demo Admin (admin)');
+			expect(html).toContain('First Admin (admin)');
 			expect(html).toMatch(/Audit log intact: \d+ events/);
 			expect(html).toMatch(/v\d+: 63 pages/);
 		});
