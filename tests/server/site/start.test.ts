@@ -127,7 +127,6 @@ describe.each(databases())('npm start on %s', (backend) => {
 
 	describe('staff sign-in', () => {
 		const ADMIN_PASSWORD = 'kestrel first admin passphrase';
-		const demoPassword = () => ADMIN_PASSWORD;
 		const signIn = (password: string, origin = server.url) =>
 			fetch(`${server.url}/admin/login`, {
 				method: 'POST',
@@ -167,7 +166,7 @@ describe.each(databases())('npm start on %s', (backend) => {
 		});
 
 		it('the first admin signs in with a safe cookie', async () => {
-			const response = await signIn(demoPassword()!);
+			const response = await signIn(ADMIN_PASSWORD);
 			expect(response.status).toBe(303);
 			expect(response.headers.get('location')).toBe('/admin');
 			const cookie = response.headers.get('set-cookie')!;
@@ -195,13 +194,13 @@ describe.each(databases())('npm start on %s', (backend) => {
 		});
 
 		it('refuses a sign-in posted from another site', async () => {
-			const response = await signIn(demoPassword()!, 'https://evil.example');
+			const response = await signIn(ADMIN_PASSWORD, 'https://evil.example');
 			expect(response.status).toBe(403);
 			expect(response.headers.get('set-cookie')).toBeNull();
 		});
 
 		it('signs out for good: the old cookie no longer works', async () => {
-			const cookie = (await signIn(demoPassword()!)).headers.get('set-cookie')!.split(';')[0]!;
+			const cookie = (await signIn(ADMIN_PASSWORD)).headers.get('set-cookie')!.split(';')[0]!;
 			const out = await fetch(`${server.url}/admin/logout`, {
 				method: 'POST',
 				redirect: 'manual',
@@ -217,6 +216,15 @@ describe.each(databases())('npm start on %s', (backend) => {
 				redirect: 'manual',
 			});
 			expect(after.status).toBe(303);
+		});
+
+		it('locks the account after 10 wrong passwords: the right one then gets 429, as an unknown email does', async () => {
+			for (let i = 0; i < 10; i++) expect((await signIn(`wrong ${i}`)).status).toBe(401);
+			const locked = await signIn(ADMIN_PASSWORD);
+			expect(locked.status).toBe(429);
+			expect(locked.headers.get('set-cookie')).toBeNull();
+			expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(60);
+			expect(await locked.text()).toMatch(/Too many sign-in attempts\. Wait \d+ minutes/);
 		});
 	});
 
