@@ -173,6 +173,8 @@ describe.each(databases())('npm start on %s', (backend) => {
 			expect(cookie).toMatch(/^trustroom_staff=[a-z2-7]{24}\.[a-z2-7]{52};/);
 			expect(cookie).toContain('HttpOnly');
 			expect(cookie).toContain('SameSite=Lax');
+			// STAFF_SESSION_MAX_HOURS (168 by default): the browser drops it when it can no longer work.
+			expect(cookie).toContain('Max-Age=604800');
 			const page = await fetch(`${server.url}/admin`, {
 				headers: { Cookie: cookie.split(';')[0]! },
 			});
@@ -224,7 +226,20 @@ describe.each(databases())('npm start on %s', (backend) => {
 			expect(locked.status).toBe(429);
 			expect(locked.headers.get('set-cookie')).toBeNull();
 			expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(60);
-			expect(await locked.text()).toMatch(/Too many sign-in attempts\. Wait \d+ minutes/);
+			const text = await locked.text();
+			expect(text).toMatch(/Too many sign-in attempts\. Wait \d+ minutes/);
+			// An address with no account locks the same way, so the lock reveals nothing.
+			const ghost = (password: string) =>
+				fetch(`${server.url}/admin/login`, {
+					method: 'POST',
+					redirect: 'manual',
+					headers: { Origin: server.url, 'Content-Type': 'application/x-www-form-urlencoded' },
+					body: new URLSearchParams({ email: 'ghost@kestrel-analytics.example', password }),
+				});
+			for (let i = 0; i < 10; i++) expect((await ghost(`wrong ${i}`)).status).toBe(401);
+			const ghostLocked = await ghost('anything at all');
+			expect(ghostLocked.status).toBe(429);
+			expect(await ghostLocked.text()).toBe(text);
 		});
 	});
 
