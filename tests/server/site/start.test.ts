@@ -186,6 +186,30 @@ describe.each(databases())('npm start on %s', (backend) => {
 			expect(html).toMatch(/v\d+: 63 pages/);
 		});
 
+		it('replaces a cookie planted before sign-in with a new session (no fixation)', async () => {
+			const planted = `trustroom_staff=${'a'.repeat(24)}.${'b'.repeat(52)}`;
+			const response = await fetch(`${server.url}/admin/login`, {
+				method: 'POST',
+				redirect: 'manual',
+				headers: {
+					Origin: server.url,
+					Cookie: planted,
+					'Content-Type': 'application/x-www-form-urlencoded',
+				},
+				body: new URLSearchParams({
+					email: 'admin@kestrel-analytics.example',
+					password: ADMIN_PASSWORD,
+				}),
+			});
+			expect(response.status).toBe(303);
+			const cookie = response.headers.get('set-cookie')!.split(';')[0]!;
+			expect(cookie).toMatch(/^trustroom_staff=[a-z2-7]{24}\.[a-z2-7]{52}$/);
+			expect(cookie).not.toBe(planted);
+			// Two sign-ins, two different sessions.
+			const again = (await signIn(ADMIN_PASSWORD)).headers.get('set-cookie')!.split(';')[0]!;
+			expect(again).not.toBe(cookie);
+		});
+
 		it('refuses a wrong password with a message that does not reveal the account', async () => {
 			const response = await signIn('wrong-password');
 			expect(response.status).toBe(401);

@@ -3,7 +3,7 @@
  * it opens no page, lasts five minutes, allows five codes and is deleted when used. Same token
  * design as sessions (`<id>.<secret>`, only the secret's SHA-256 stored, constant-time check).
  */
-import { and, eq, lt, sql } from 'drizzle-orm';
+import { and, eq, lt, or, sql } from 'drizzle-orm';
 import type { Executor } from '../../../../db/client.ts';
 import { signInChallengesTable } from '../../../../db/schema.ts';
 import { constantTimeEqual, sha256 } from '../platform/crypto.ts';
@@ -18,8 +18,11 @@ export async function createSignInChallenge(
 	now = new Date(),
 ): Promise<string> {
 	const { id, secret, token } = generateSessionToken();
-	// One pending second step per person: an older one (another tab) stops working.
-	await tx.delete(signInChallengesTable).where(eq(signInChallengesTable.userId, userId));
+	// One pending second step per person: an older one (another tab) stops working. Expired ones
+	// of anyone are swept on the way.
+	await tx
+		.delete(signInChallengesTable)
+		.where(or(eq(signInChallengesTable.userId, userId), lt(signInChallengesTable.expiresAt, now)));
 	await tx.insert(signInChallengesTable).values({
 		id,
 		secretHash: sha256(secret),
