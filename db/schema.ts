@@ -36,9 +36,58 @@ export const usersTable = pgTable(
 		role: text('role', { enum: ['admin', 'sales'] }).notNull(),
 		passwordHash: text('password_hash').notNull(),
 		disabledAt: timestamp('disabled_at', { withTimezone: true }),
+		/** The TOTP key once confirmed (null: no second step). The server must read it to check codes. */
+		totpKey: bytea('totp_key'),
+		/** A key shown for enrolment, not yet confirmed with a code. */
+		totpPendingKey: bytea('totp_pending_key'),
+		/** The last TOTP time step accepted, so a code cannot be used twice. */
+		totpLastCounter: bigint('totp_last_counter', { mode: 'number' }),
+		lastSignInAt: timestamp('last_sign_in_at', { withTimezone: true }),
 		createdAt: createdAt(),
 	},
 	(t) => [uniqueIndex('users_email_idx').on(t.email)],
+);
+
+/**
+ * The half-signed-in state between a right password and a TOTP code: not a session (it opens no
+ * page), short-lived, used once. Same token design as sessions: only the secret's SHA-256 is kept.
+ */
+export const signInChallengesTable = pgTable(
+	'sign_in_challenges',
+	{
+		id: text('id').primaryKey(),
+		secretHash: bytea('secret_hash').notNull(),
+		userId: integer('user_id')
+			.notNull()
+			.references(() => usersTable.id, { onDelete: 'cascade' }),
+		attempts: integer('attempts').notNull().default(0),
+		expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+		createdAt: createdAt(),
+	},
+	(t) => [index('sign_in_challenges_user_idx').on(t.userId)],
+);
+
+/**
+ * One-time links that make a staff account: an admin's invitation (email and role fixed) or the
+ * first-admin setup link printed at start (email null: the person types it). Only the hash is kept.
+ */
+export const staffInvitationsTable = pgTable(
+	'staff_invitations',
+	{
+		id: serial('id').primaryKey(),
+		tokenHash: bytea('token_hash').notNull(),
+		purpose: text('purpose', { enum: ['invite', 'setup'] }).notNull(),
+		email: text('email'),
+		role: text('role', { enum: ['admin', 'sales'] }).notNull(),
+		invitedBy: integer('invited_by').references(() => usersTable.id),
+		expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+		usedAt: timestamp('used_at', { withTimezone: true }),
+		/** Replaced by a newer invitation to the same address, or withdrawn. */
+		revokedAt: timestamp('revoked_at', { withTimezone: true }),
+		userId: integer('user_id').references(() => usersTable.id),
+		createdAt: createdAt(),
+	},
+	(t) => [uniqueIndex('staff_invitations_hash_idx').on(t.tokenHash)],
 );
 
 /** Lucia's design: the id is public, only the SHA-256 of the secret is stored. */

@@ -23,7 +23,7 @@ import { failAbandonedDownloads } from '../lib/server/delivery/downloads.ts';
 import { getAuditStatus } from '../lib/server/audit/checkpoint.ts';
 import { isDatabaseUnavailable } from '../lib/server/platform/database.ts';
 import { seedDemo } from '../lib/server/pdf/demo/seed.ts';
-import { countUsers, createUser } from '../lib/server/auth/users.ts';
+import { createSetupLink } from '../lib/server/auth/setup-link.ts';
 import { readTrustContent } from '../lib/server/content/reader.ts';
 import { ensureBuild, ROOT } from './build.ts';
 
@@ -51,18 +51,10 @@ export async function start(): Promise<void> {
 				`Seeded the demo: ${seeded.created.map((d) => `${d.slug} (${d.pages} pages)`).join(', ')}.`,
 			);
 		}
-		let demoAdmin: { email: string; password: string } | null = null;
-		if (content.company.demo && (await countUsers(handle.db)) === 0) {
-			const email = `admin@${new URL(content.company.website).hostname}`;
-			const created = await createUser(
-				handle.db,
-				{ email, name: 'Demo Admin', role: 'admin' },
-				'system',
-			);
-			if (created.ok) demoAdmin = { email, password: created.password };
-		}
+		// No admin yet: a one-time link to make one, never a password in the log.
+		const setupLink = await createSetupLink(handle.db, config.siteUrl);
 		ensureBuild();
-		await serve(handle, config, startedAt, demoAdmin);
+		await serve(handle, config, startedAt, setupLink);
 		served = true;
 	} finally {
 		if (!served) await handle.close();
@@ -73,7 +65,7 @@ async function serve(
 	handle: DatabaseHandle,
 	config: ReturnType<typeof loadConfig>,
 	startedAt: number,
-	demoAdmin: { email: string; password: string } | null,
+	setupLink: { url: string; expiresAt: Date } | null,
 ): Promise<void> {
 	process.env.ASTRO_NODE_AUTOSTART = 'disabled';
 	const app = (await import(pathToFileURL(ENTRY).href)) as {
@@ -122,8 +114,11 @@ async function serve(
 			`  Email: ${config.resendApiKey ? `Resend (${config.resendBaseUrl})` : `files in ${config.outboxDir} (set RESEND_API_KEY to send)`}`,
 			`  Database: ${handle.kind === 'pglite' ? `embedded PGlite in ${handle.location}` : `PostgreSQL at ${handle.location}`}`,
 			`  Staff sign-in: ${local}/admin/login`,
-			...(demoAdmin
-				? [`    demo admin ${demoAdmin.email}, password ${demoAdmin.password} (shown once)`]
+			...(setupLink
+				? [
+						'  No admin yet. Create the first one (the link works once, for 24 hours; each start prints a new one):',
+						`    ${setupLink.url}`,
+					]
 				: []),
 			'  More staff accounts:',
 			'    npx trustroom users create --email you@example.com --name "Your Name" --role admin',

@@ -2,6 +2,8 @@
 import { defineMiddleware } from 'astro:middleware';
 import { validateSessionToken } from '../lib/server/auth/auth-session.ts';
 import { validateRequesterSessionToken } from '../lib/server/auth/requester-session.ts';
+import { getTotpRequired } from '../lib/server/auth/totp.ts';
+import { getConfig } from '../lib/server/platform/config.ts';
 import { getDatabase } from '../lib/server/platform/database.ts';
 import { requesterSessionCookie, staffSessionCookie } from '../lib/web/cookies.ts';
 
@@ -22,13 +24,21 @@ const needsSessions = (context: {
 export const staffSession = defineMiddleware(async (context, next) => {
 	context.locals.user = null;
 	context.locals.session = null;
+	context.locals.mustEnrolTotp = false;
 	if (!needsSessions(context)) return next();
 	const token = staffSessionCookie.get(context.cookies);
 	if (token) {
-		const result = await validateSessionToken(await getDatabase(), token);
+		const config = getConfig();
+		const db = await getDatabase();
+		const result = await validateSessionToken(db, token, new Date(), {
+			idleMs: config.staffSessionIdleMs,
+			maxMs: config.staffSessionMaxMs,
+		});
 		if (result.session) {
 			context.locals.user = result.user;
 			context.locals.session = result.session;
+			// Read per request, so an admin's "require TOTP" holds at once on every instance.
+			context.locals.mustEnrolTotp = !result.user.totpEnabled && (await getTotpRequired(db));
 		} else {
 			staffSessionCookie.delete(context.cookies);
 		}

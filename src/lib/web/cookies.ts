@@ -1,7 +1,8 @@
-/** The two session cookies (staff and requester): one shape, set and deleted in one place. */
+/** The session cookies (staff, staff second step, requester): one shape, set and deleted in one place. */
 import type { AstroCookies } from 'astro';
-import { SESSION_ABSOLUTE_TIMEOUT_MS } from '../server/auth/auth-session.ts';
 import { REQUESTER_SESSION_TTL_MS } from '../server/auth/requester-session.ts';
+import { SIGN_IN_CHALLENGE_TTL_MS } from '../server/auth/sign-in-challenge.ts';
+import { getConfig } from '../server/platform/config.ts';
 import { isSecure } from './context.ts';
 
 export interface SessionCookie {
@@ -10,7 +11,7 @@ export interface SessionCookie {
 	delete(cookies: AstroCookies): void;
 }
 
-function sessionCookie(baseName: string, maxAgeMs: number): SessionCookie {
+function sessionCookie(baseName: string, maxAgeMs: () => number): SessionCookie {
 	// `__Host-` binds the cookie to this origin over HTTPS; plain HTTP (local use) cannot carry it.
 	const name = () => (isSecure() ? `__Host-${baseName}` : baseName);
 	const options = () => ({
@@ -21,13 +22,23 @@ function sessionCookie(baseName: string, maxAgeMs: number): SessionCookie {
 	});
 	return {
 		get: (cookies) => cookies.get(name())?.value,
-		set: (cookies, token) => cookies.set(name(), token, { ...options(), maxAge: maxAgeMs / 1000 }),
+		set: (cookies, token) =>
+			cookies.set(name(), token, { ...options(), maxAge: Math.floor(maxAgeMs() / 1000) }),
 		delete: (cookies) => cookies.delete(name(), options()),
 	};
 }
 
-export const staffSessionCookie = sessionCookie('trustroom_staff', SESSION_ABSOLUTE_TIMEOUT_MS);
+// The browser may drop the cookie when the session can no longer be valid (STAFF_SESSION_MAX_HOURS).
+export const staffSessionCookie = sessionCookie(
+	'trustroom_staff',
+	() => getConfig().staffSessionMaxMs,
+);
+/** The second sign-in step (password right, TOTP code still to come): not a session. */
+export const signInChallengeCookie = sessionCookie(
+	'trustroom_staff_step',
+	() => SIGN_IN_CHALLENGE_TTL_MS,
+);
 export const requesterSessionCookie = sessionCookie(
 	'trustroom_requester',
-	REQUESTER_SESSION_TTL_MS,
+	() => REQUESTER_SESSION_TTL_MS,
 );

@@ -41,6 +41,23 @@ export function requireStaff(context: Context, permission: Permission): StaffGua
 			),
 		};
 	}
+	// Staff without TOTP, where an admin requires it, set it up before anything else.
+	if (context.locals.mustEnrolTotp && permission !== 'account.manage') {
+		if (context.request.method !== 'GET' && context.request.method !== 'HEAD')
+			return {
+				ok: false,
+				response: renderProblem(
+					context as APIContext,
+					problem(
+						403,
+						'Set up two-step sign-in first',
+						'An admin requires two-step sign-in (TOTP) for all staff. Set it up on your account page, then repeat what you were doing.',
+						{ actions: [{ href: '/admin/account', label: 'Your account' }] },
+					),
+				),
+			};
+		return { ok: false, response: context.redirect('/admin/account?enrol=required', 303) };
+	}
 	if (!can(user, permission))
 		return {
 			ok: false,

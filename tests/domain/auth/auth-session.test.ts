@@ -64,6 +64,7 @@ describe.each(databases())('staff sessions on %s', (backend) => {
 			email: 'rep@example.com',
 			name: 'Rep',
 			role: 'sales',
+			totpEnabled: false,
 		});
 	});
 

@@ -94,6 +94,13 @@ const samples: { [T in EmailTemplate]: EmailProps[T] } = {
 		requestId: 12,
 		approveCommand: 'npx trustroom requests approve 12',
 	},
+	'staff-invitation': {
+		trustCenterName: TRUST_CENTER,
+		inviterName: 'Ada Admin',
+		roleLabel: 'a sales rep',
+		acceptUrl: 'https://trust.kestrel.example/admin/invite?token=abc',
+		expiresDays: 7,
+	},
 };
 
 /** Every string and number a sample carries, which both versions must show. */
@@ -128,12 +135,18 @@ describe('renderEmail', () => {
 		['access-granted', 'Your documents from the Kestrel Analytics Trust Center are ready'],
 		['nda-receipt', 'Your receipt for the Mutual Non-Disclosure Agreement (version 2025-01)'],
 		['staff-review', 'Request #12 from Jane Doe (Example Corp) waits for review'],
+		['staff-invitation', 'Ada Admin invited you to the Kestrel Analytics Trust Center'],
 	] as const)('subjects %s "%s"', async (template, subject) => {
 		expect((await renderEmail(template, samples[template])).subject).toBe(subject);
 	});
 
 	it.each(templates)('escapes a <script> name in %s', async (template) => {
-		const props = { ...samples[template], name: SCRIPT, requesterName: SCRIPT };
+		const props = {
+			...samples[template],
+			name: SCRIPT,
+			requesterName: SCRIPT,
+			inviterName: SCRIPT,
+		};
 		const email = await renderEmail(template, props as EmailProps[typeof template]);
 		expect(email.html).not.toContain('<script');
 		expect(email.html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');

@@ -18,11 +18,58 @@ export interface StaffRoute {
 }
 
 /** Routes every visitor may use (sign-in, sign-out, invitations): not in the matrix. */
-export const PUBLIC_STAFF_ROUTES = ['/admin/login', '/admin/logout'];
+export const PUBLIC_STAFF_ROUTES = [
+	'/admin/login',
+	'/admin/login/code',
+	'/admin/logout',
+	'/admin/invite',
+	'/admin/setup',
+];
 
 export const STAFF_ROUTES: StaffRoute[] = [
 	{ route: '/admin', method: 'GET', path: '/admin', permission: 'dashboard.view' },
 	{ route: '/admin/log', method: 'GET', path: '/admin/log', permission: 'log.view' },
+	{ route: '/admin/account', method: 'GET', path: '/admin/account', permission: 'account.manage' },
+	// Empty or wrong fields: the form errors, nothing changes.
+	...['password', 'totp-confirm', 'totp-disable', 'no-such-action'].map((action): StaffRoute => ({
+		route: '/admin/account',
+		method: 'POST',
+		path: '/admin/account',
+		permission: 'account.manage',
+		fields: { action, current: 'not the password', code: '000000' },
+	})),
+	// Shows a new TOTP key to confirm; TOTP stays off until a code confirms it.
+	{
+		route: '/admin/account',
+		method: 'POST',
+		path: '/admin/account',
+		permission: 'account.manage',
+		fields: { action: 'totp-start' },
+	},
+	{ route: '/admin/users', method: 'GET', path: '/admin/users', permission: 'users.manage' },
+	// An invitation without an address is refused; the others name a user that does not exist.
+	{
+		route: '/admin/users',
+		method: 'POST',
+		path: '/admin/users',
+		permission: 'users.manage',
+		fields: { action: 'invite', email: '', role: 'sales' },
+	},
+	...['role', 'disable', 'enable', 'totp-reset'].map((action): StaffRoute => ({
+		route: '/admin/users',
+		method: 'POST',
+		path: '/admin/users',
+		permission: 'users.manage',
+		fields: { action, userId: '999999', role: 'admin' },
+	})),
+	// Sets what is already set (optional), so the other rows are not sent to enrol.
+	{
+		route: '/admin/users',
+		method: 'POST',
+		path: '/admin/users',
+		permission: 'users.manage',
+		fields: { action: 'totp-policy', required: 'off' },
+	},
 	{ route: '/admin/trace', method: 'GET', path: '/admin/trace', permission: 'trace.use' },
 	{ route: '/admin/nda', method: 'GET', path: '/admin/nda', permission: 'nda.manage' },
 	// An empty form: the admin gets the field errors, nothing is published.

@@ -6,6 +6,7 @@ import { PDFDocument } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databases } from '../../helpers/db.ts';
 import { runCli, startServer, type RunningServer } from '../../helpers/processes.ts';
+import { createFirstAdmin, setupLinkIn } from '../../helpers/staff.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'trustroom-server-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -125,10 +126,7 @@ describe.each(databases())('npm start on %s', (backend) => {
 	});
 
 	describe('staff sign-in', () => {
-		const demoPassword = () =>
-			/demo admin admin@kestrel-analytics\.example, password (\S+) \(shown once\)/.exec(
-				server.output(),
-			)?.[1];
+		const ADMIN_PASSWORD = 'kestrel first admin passphrase';
 		const signIn = (password: string, origin = server.url) =>
 			fetch(`${server.url}/admin/login`, {
 				method: 'POST',
@@ -137,29 +135,79 @@ describe.each(databases())('npm start on %s', (backend) => {
 				body: new URLSearchParams({ email: 'admin@kestrel-analytics.example', password }),
 			});
 
+		it('prints a one-time setup link for the first admin, never a password', async () => {
+			const output = server.output();
+			expect(output).toContain('No admin yet.');
+			expect(output).not.toMatch(/demo admin|shown once/i);
+			const link = setupLinkIn(output)!;
+			expect(link).toBeTruthy();
+			// Opening the link shows the form and does not use it.
+			for (let i = 0; i < 2; i++) {
+				const page = await fetch(link);
+				expect(page.status).toBe(200);
+				expect(page.headers.get('referrer-policy')).toBe('same-origin');
+				expect(await page.text()).toContain('Create the first admin');
+			}
+			await createFirstAdmin({ url: server.url, outbox: '' }, output, {
+				email: 'admin@kestrel-analytics.example',
+				name: 'First Admin',
+				password: ADMIN_PASSWORD,
+			});
+			// Used once: the same link now says so.
+			const again = await fetch(link);
+			expect(again.status).toBe(400);
+			expect(await again.text()).toContain('already been used');
+		});
+
 		it('sends a visitor without a session to the sign-in page', async () => {
 			const response = await fetch(`${server.url}/admin`, { redirect: 'manual' });
 			expect(response.status).toBe(303);
 			expect(response.headers.get('location')).toBe('/admin/login');
 		});
 
-		it('prints a demo admin password once, which signs in with a safe cookie', async () => {
-			const response = await signIn(demoPassword()!);
+		it('the first admin signs in with a safe cookie', async () => {
+			const response = await signIn(ADMIN_PASSWORD);
 			expect(response.status).toBe(303);
 			expect(response.headers.get('location')).toBe('/admin');
 			const cookie = response.headers.get('set-cookie')!;
 			expect(cookie).toMatch(/^trustroom_staff=[a-z2-7]{24}\.[a-z2-7]{52};/);
 			expect(cookie).toContain('HttpOnly');
 			expect(cookie).toContain('SameSite=Lax');
+			// STAFF_SESSION_MAX_HOURS (168 by default): the browser drops it when it can no longer work.
+			expect(cookie).toContain('Max-Age=604800');
 			const page = await fetch(`${server.url}/admin`, {
 				headers: { Cookie: cookie.split(';')[0]! },
 			});
 			expect(page.status).toBe(200);
 			expect(page.headers.get('cache-control')).toBe('private, no-store');
 			const html = await page.text();
-			expect(html).toContain('Demo Admin (admin)');
+			expect(html).toContain('First Admin (admin)');
 			expect(html).toMatch(/Audit log intact: \d+ events/);
 			expect(html).toMatch(/v\d+: 63 pages/);
+		});
+
+		it('replaces a cookie planted before sign-in with a new session (no fixation)', async () => {
+			const planted = `trustroom_staff=${'a'.repeat(24)}.${'b'.repeat(52)}`;
+			const response = await fetch(`${server.url}/admin/login`, {
+				method: 'POST',
+				redirect: 'manual',
+				headers: {
+					Origin: server.url,
+					Cookie: planted,
+					'Content-Type': 'application/x-www-form-urlencoded',
+				},
+				body: new URLSearchParams({
+					email: 'admin@kestrel-analytics.example',
+					password: ADMIN_PASSWORD,
+				}),
+			});
+			expect(response.status).toBe(303);
+			const cookie = response.headers.get('set-cookie')!.split(';')[0]!;
+			expect(cookie).toMatch(/^trustroom_staff=[a-z2-7]{24}\.[a-z2-7]{52}$/);
+			expect(cookie).not.toBe(planted);
+			// Two sign-ins, two different sessions.
+			const again = (await signIn(ADMIN_PASSWORD)).headers.get('set-cookie')!.split(';')[0]!;
+			expect(again).not.toBe(cookie);
 		});
 
 		it('refuses a wrong password with a message that does not reveal the account', async () => {
@@ -172,13 +220,13 @@ describe.each(databases())('npm start on %s', (backend) => {
 		});
 
 		it('refuses a sign-in posted from another site', async () => {
-			const response = await signIn(demoPassword()!, 'https://evil.example');
+			const response = await signIn(ADMIN_PASSWORD, 'https://evil.example');
 			expect(response.status).toBe(403);
 			expect(response.headers.get('set-cookie')).toBeNull();
 		});
 
 		it('signs out for good: the old cookie no longer works', async () => {
-			const cookie = (await signIn(demoPassword()!)).headers.get('set-cookie')!.split(';')[0]!;
+			const cookie = (await signIn(ADMIN_PASSWORD)).headers.get('set-cookie')!.split(';')[0]!;
 			const out = await fetch(`${server.url}/admin/logout`, {
 				method: 'POST',
 				redirect: 'manual',
@@ -194,6 +242,29 @@ describe.each(databases())('npm start on %s', (backend) => {
 				redirect: 'manual',
 			});
 			expect(after.status).toBe(303);
+		});
+
+		it('locks the account after 10 wrong passwords: the right one then gets 429, as an unknown email does', async () => {
+			for (let i = 0; i < 10; i++) expect((await signIn(`wrong ${i}`)).status).toBe(401);
+			const locked = await signIn(ADMIN_PASSWORD);
+			expect(locked.status).toBe(429);
+			expect(locked.headers.get('set-cookie')).toBeNull();
+			expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(60);
+			const text = await locked.text();
+			expect(text).toMatch(/Too many sign-in attempts\. Wait \d+ minutes/);
+			// An address with no account locks the same way, so the lock reveals nothing.
+			const ghost = (password: string) =>
+				fetch(`${server.url}/admin/login`, {
+					method: 'POST',
+					redirect: 'manual',
+					headers: { Origin: server.url, 'Content-Type': 'application/x-www-form-urlencoded' },
+					body: new URLSearchParams({ email: 'ghost@kestrel-analytics.example', password }),
+				});
+			for (let i = 0; i < 10; i++) expect((await ghost(`wrong ${i}`)).status).toBe(401);
+			const ghostLocked = await ghost('anything at all');
+			expect(ghostLocked.status).toBe(429);
+			// The same page, but for the email typed back into the form.
+			expect((await ghostLocked.text()).replace('ghost@', 'admin@')).toBe(text);
 		});
 	});
 

@@ -5,15 +5,25 @@
  */
 import { randomBytes } from 'node:crypto';
 import { eq } from 'drizzle-orm';
-import type { Database } from '../../../../db/client.ts';
+import type { Database, Executor } from '../../../../db/client.ts';
 import { authSessionsTable, usersTable } from '../../../../db/schema.ts';
 import { constantTimeEqual, sha256 } from '../platform/crypto.ts';
 import type { User } from './users.ts';
 
-/** A session ends after this long without use... */
+/** A session ends after this long without use (STAFF_SESSION_IDLE_MINUTES)... */
 export const SESSION_INACTIVITY_TIMEOUT_MS = 12 * 60 * 60 * 1000;
-/** ...and in any case this long after sign-in, so a stolen cookie cannot live forever. */
+/** ...and in any case this long after sign-in (STAFF_SESSION_MAX_HOURS), so a stolen cookie cannot live forever. */
 export const SESSION_ABSOLUTE_TIMEOUT_MS = 7 * 24 * 60 * 60 * 1000;
+
+export interface SessionTimeouts {
+	idleMs: number;
+	maxMs: number;
+}
+
+const DEFAULT_TIMEOUTS: SessionTimeouts = {
+	idleMs: SESSION_INACTIVITY_TIMEOUT_MS,
+	maxMs: SESSION_ABSOLUTE_TIMEOUT_MS,
+};
 /** Refresh last-use at most this often, to spare a write per request. */
 const ACTIVITY_CHECK_INTERVAL_MS = 5 * 60 * 1000;
 
@@ -42,7 +52,7 @@ export function parseSessionToken(token: string): { id: string; secret: string }
 }
 
 export async function createSession(
-	db: Database,
+	db: Executor,
 	userId: number,
 	now = new Date(),
 ): Promise<{ session: AuthSession; token: string }> {
@@ -58,6 +68,7 @@ export async function validateSessionToken(
 	db: Database,
 	token: string,
 	now = new Date(),
+	timeouts: SessionTimeouts = DEFAULT_TIMEOUTS,
 ): Promise<SessionValidationResult> {
 	const none = { session: null, user: null } as const;
 	const parts = parseSessionToken(token);
@@ -74,6 +85,7 @@ export async function validateSessionToken(
 			name: usersTable.name,
 			role: usersTable.role,
 			disabledAt: usersTable.disabledAt,
+			totpKey: usersTable.totpKey,
 		})
 		.from(authSessionsTable)
 		.innerJoin(usersTable, eq(usersTable.id, authSessionsTable.userId))
@@ -83,22 +95,24 @@ export async function validateSessionToken(
 	if (!constantTimeEqual(sha256(secret), row.secretHash)) return none;
 	const idle = now.getTime() - row.lastVerifiedAt.getTime();
 	const age = now.getTime() - row.createdAt.getTime();
-	if (
-		idle >= SESSION_INACTIVITY_TIMEOUT_MS ||
-		age >= SESSION_ABSOLUTE_TIMEOUT_MS ||
-		row.disabledAt
-	) {
+	if (idle >= timeouts.idleMs || age >= timeouts.maxMs || row.disabledAt) {
 		await invalidateSession(db, id);
 		return none;
 	}
 	let lastVerifiedAt = row.lastVerifiedAt;
-	if (idle >= ACTIVITY_CHECK_INTERVAL_MS) {
+	if (idle >= Math.min(ACTIVITY_CHECK_INTERVAL_MS, timeouts.idleMs / 10)) {
 		lastVerifiedAt = now;
 		await db.update(authSessionsTable).set({ lastVerifiedAt }).where(eq(authSessionsTable.id, id));
 	}
 	return {
 		session: { id, userId: row.userId, createdAt: row.createdAt, lastVerifiedAt },
-		user: { id: row.userId, email: row.email, name: row.name, role: row.role },
+		user: {
+			id: row.userId,
+			email: row.email,
+			name: row.name,
+			role: row.role,
+			totpEnabled: row.totpKey !== null,
+		},
 	};
 }
 
@@ -106,7 +120,8 @@ export async function invalidateSession(db: Database, sessionId: string): Promis
 	await db.delete(authSessionsTable).where(eq(authSessionsTable.id, sessionId));
 }
 
-export async function invalidateUserSessions(db: Database, userId: number): Promise<void> {
+/** Ends every session of one user: sign-out everywhere, a new password, a new role, disabling. */
+export async function invalidateUserSessions(db: Executor, userId: number): Promise<void> {
 	await db.delete(authSessionsTable).where(eq(authSessionsTable.userId, userId));
 }
 

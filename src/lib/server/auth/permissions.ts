@@ -8,6 +8,8 @@ const BOTH = ['admin', 'sales'] as const satisfies readonly Role[];
 const ADMIN = ['admin'] as const satisfies readonly Role[];
 
 export const PERMISSIONS = {
+	/** One's own account: password, two-step sign-in, sign-out everywhere. */
+	'account.manage': BOTH,
 	/** The overview: requests waiting, downloads, report freshness. */
 	'dashboard.view': BOTH,
 	'requests.view': BOTH,

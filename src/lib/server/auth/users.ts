@@ -1,6 +1,6 @@
 /** Staff accounts (admins and sales reps). */
-import { eq } from 'drizzle-orm';
-import type { Database } from '../../../../db/client.ts';
+import { and, asc, eq, isNull } from 'drizzle-orm';
+import type { Database, Executor } from '../../../../db/client.ts';
 import { usersTable } from '../../../../db/schema.ts';
 import { appendAuditEvent } from '../audit/audit.ts';
 import { generatePassword, hashPassword, verifyPasswordHash } from './password.ts';
@@ -13,6 +13,15 @@ export interface User {
 	email: string;
 	name: string;
 	role: Role;
+	/** Signs in with a TOTP code as a second step. */
+	totpEnabled: boolean;
+}
+
+/** A row of the staff list. */
+export interface StaffMember extends User {
+	lastSignInAt: Date | null;
+	disabledAt: Date | null;
+	createdAt: Date;
 }
 
 export type CreateUserResult =
@@ -23,7 +32,7 @@ export function normalizeEmail(email: string): string {
 	return email.normalize('NFC').trim().toLowerCase();
 }
 
-const EMAIL = /^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:"]+\.[^\s@<>()[\]\\,;:"]+$/;
+export const EMAIL = /^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:"]+\.[^\s@<>()[\]\\,;:"]+$/;
 
 /** Creates a staff user with a generated password, returned once and stored only as a hash. */
 export async function createUser(
@@ -58,7 +67,7 @@ export async function createUser(
 		});
 		return {
 			ok: true,
-			user: { id: row.id, email, name, role: input.role as Role },
+			user: { id: row.id, email, name, role: input.role as Role, totpEnabled: false },
 			password,
 		} as const;
 	});
@@ -66,6 +75,46 @@ export async function createUser(
 
 export async function countUsers(db: Database): Promise<number> {
 	return (await db.select({ id: usersTable.id }).from(usersTable)).length;
+}
+
+/** Admins who can sign in (not disabled). */
+export async function countActiveAdmins(db: Executor): Promise<number> {
+	return (
+		await db
+			.select({ id: usersTable.id })
+			.from(usersTable)
+			.where(and(eq(usersTable.role, 'admin'), isNull(usersTable.disabledAt)))
+	).length;
+}
+
+/** Every staff member, admins first, then by name. */
+export async function listUsers(db: Database): Promise<StaffMember[]> {
+	const rows = await db
+		.select()
+		.from(usersTable)
+		.orderBy(asc(usersTable.role), asc(usersTable.name), asc(usersTable.id));
+	return rows.map((row) => ({
+		...toUser(row),
+		lastSignInAt: row.lastSignInAt,
+		disabledAt: row.disabledAt,
+		createdAt: row.createdAt,
+	}));
+}
+
+export function toUser(row: typeof usersTable.$inferSelect): User {
+	return {
+		id: row.id,
+		email: row.email,
+		name: row.name,
+		role: row.role,
+		totpEnabled: row.totpKey !== null,
+	};
+}
+
+/** A person's name as typed on a form: trimmed, one line, 1 to 120 characters; null if not. */
+export function cleanUserName(input: string): string | null {
+	const name = input.normalize('NFC').trim();
+	return !name || name.length > 120 || /[\p{Cc}]/u.test(name) ? null : name;
 }
 
 export type PasswordResult = { ok: true; user: User } | { ok: false };
@@ -84,7 +133,7 @@ export async function validateUserPassword(
 		password.slice(0, 1024),
 	);
 	if (!row || !valid || row.disabledAt) return { ok: false };
-	return { ok: true, user: { id: row.id, email: row.email, name: row.name, role: row.role } };
+	return { ok: true, user: toUser(row) };
 }
 
 let dummy: Promise<string> | undefined;
@@ -92,15 +141,22 @@ function dummyHash(): Promise<string> {
 	return (dummy ??= hashPassword(generatePassword()));
 }
 
-export async function getUserByEmail(db: Database, email: string): Promise<User | null> {
+export async function getUserByEmail(db: Executor, email: string): Promise<User | null> {
 	const [row] = await db
-		.select({
-			id: usersTable.id,
-			email: usersTable.email,
-			name: usersTable.name,
-			role: usersTable.role,
-		})
+		.select()
 		.from(usersTable)
 		.where(eq(usersTable.email, normalizeEmail(email)));
-	return row ?? null;
+	return row ? toUser(row) : null;
+}
+
+export async function getUser(db: Executor, id: number): Promise<StaffMember | null> {
+	const [row] = await db.select().from(usersTable).where(eq(usersTable.id, id));
+	return row
+		? {
+				...toUser(row),
+				lastSignInAt: row.lastSignInAt,
+				disabledAt: row.disabledAt,
+				createdAt: row.createdAt,
+			}
+		: null;
 }

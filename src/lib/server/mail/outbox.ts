@@ -17,6 +17,9 @@ import RequestReceived, {
 	type RequestReceivedProps,
 } from '../../../../emails/request-received.tsx';
 import SignInLink, { type SignInLinkProps } from '../../../../emails/sign-in-link.tsx';
+import StaffInvitation, {
+	type StaffInvitationProps,
+} from '../../../../emails/staff-invitation.tsx';
 import StaffReview, { type StaffReviewProps } from '../../../../emails/staff-review.tsx';
 import VerifyEmail, { type VerifyEmailProps } from '../../../../emails/verify-email.tsx';
 import type { Config } from '../platform/config.ts';
@@ -27,6 +30,7 @@ export type {
 	NdaReceiptProps,
 	RequestReceivedProps,
 	SignInLinkProps,
+	StaffInvitationProps,
 	StaffReviewProps,
 	VerifyEmailProps,
 };
@@ -37,7 +41,8 @@ export type EmailTemplate =
 	| 'request-received'
 	| 'access-granted'
 	| 'nda-receipt'
-	| 'staff-review';
+	| 'staff-review'
+	| 'staff-invitation';
 
 export type EmailProps = {
 	'verify-email': VerifyEmailProps;
@@ -46,6 +51,7 @@ export type EmailProps = {
 	'access-granted': AccessGrantedProps;
 	'nda-receipt': NdaReceiptProps;
 	'staff-review': StaffReviewProps;
+	'staff-invitation': StaffInvitationProps;
 };
 
 /** Who the mail speaks for: the sender, and the name and logo at its head. */
@@ -105,6 +111,10 @@ const TEMPLATES: {
 		component: StaffReview,
 		subject: (p) =>
 			`Request #${p.requestId} from ${p.requesterName} (${p.requesterCompany}) waits for review`,
+	},
+	'staff-invitation': {
+		component: StaffInvitation,
+		subject: (p) => `${p.inviterName} invited you to the ${p.trustCenterName}`,
 	},
 };
 

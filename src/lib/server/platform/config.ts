@@ -36,6 +36,12 @@ export interface Config {
 	maxPages: number;
 	/** Which reverse proxies may tell us the client's address, protocol and host. */
 	trustProxy: TrustProxy;
+	/** A staff session ends after this long unused, and in any case this long after sign-in. */
+	staffSessionIdleMs: number;
+	staffSessionMaxMs: number;
+	/** Failed staff sign-ins allowed per 15 minutes for one account, and from one client address. */
+	signInLimitPerAccount: number;
+	signInLimitPerIp: number;
 	/** Largest request body a form accepts (routes with larger needs are in platform/body-limits). */
 	bodyLimitBytes: number;
 	/** Time a client has to send a request body. */
@@ -129,6 +135,18 @@ const variables = {
 			}
 			return parsed;
 		}),
+	STAFF_SESSION_IDLE_MINUTES: wholeNumber('minutes, such as 720', 5, 43_200).default(720),
+	STAFF_SESSION_MAX_HOURS: wholeNumber('hours, such as 168', 1, 8760).default(168),
+	SIGN_IN_LIMIT_PER_ACCOUNT: wholeNumber(
+		'failed sign-ins per 15 minutes, such as 10',
+		1,
+		10_000,
+	).default(10),
+	SIGN_IN_LIMIT_PER_IP: wholeNumber(
+		'failed sign-ins per 15 minutes, such as 50',
+		1,
+		100_000,
+	).default(50),
 	// Forms are a few KB; a small cap means an anonymous client cannot make the server buffer much.
 	BODY_LIMIT_KB: wholeNumber('kilobytes, such as 64', 1, 1024 * 1024).default(64),
 	BODY_TIMEOUT_MS: wholeNumber('milliseconds, such as 30000', 100, 3_600_000).default(30_000),
@@ -176,6 +194,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 		maxUploadBytes: read('MAX_UPLOAD_MB') * 1024 * 1024,
 		maxPages: read('MAX_PAGES'),
 		trustProxy: read('TRUST_PROXY'),
+		staffSessionIdleMs: read('STAFF_SESSION_IDLE_MINUTES') * 60_000,
+		staffSessionMaxMs: read('STAFF_SESSION_MAX_HOURS') * 3_600_000,
+		signInLimitPerAccount: read('SIGN_IN_LIMIT_PER_ACCOUNT'),
+		signInLimitPerIp: read('SIGN_IN_LIMIT_PER_IP'),
 		bodyLimitBytes: read('BODY_LIMIT_KB') * 1024,
 		bodyTimeoutMs: read('BODY_TIMEOUT_MS'),
 	};

@@ -1,5 +1,5 @@
 /**
- * Rate limits for access requests, kept in the database (rate-limiter-flexible's Drizzle store) so
+ * Rate limits for access requests and staff sign-in, kept in the database (rate-limiter-flexible's Drizzle store) so
  * every instance counts together. Durations are in seconds, as the library expects.
  */
 import { RateLimiterDrizzle, RateLimiterRes } from 'rate-limiter-flexible';
@@ -13,10 +13,15 @@ export type RateLimitResult = { ok: true } | { ok: false; retryAfterSeconds: num
 
 const limiters = new WeakMap<Database, Map<string, RateLimiterDrizzle>>();
 
-function limiter(db: Database, keyPrefix: string, points: number): RateLimiterDrizzle {
+function limiter(
+	db: Database,
+	keyPrefix: string,
+	points: number,
+	duration = HOUR_SECONDS,
+): RateLimiterDrizzle {
 	let byKey = limiters.get(db);
 	if (!byKey) limiters.set(db, (byKey = new Map()));
-	const id = `${keyPrefix}:${points}`;
+	const id = `${keyPrefix}:${points}:${duration}`;
 	let found = byKey.get(id);
 	if (!found) {
 		found = new RateLimiterDrizzle({
@@ -24,7 +29,7 @@ function limiter(db: Database, keyPrefix: string, points: number): RateLimiterDr
 			schema: rateLimitsTable,
 			keyPrefix,
 			points,
-			duration: HOUR_SECONDS,
+			duration,
 			// Expired rows are overwritten in place; no background timer in CLI or tests.
 			clearExpiredByTimeout: false,
 		});
@@ -49,6 +54,47 @@ export function consumeSignInLimits(
 	who: { ip: string | null; email: string },
 ): Promise<RateLimitResult> {
 	return consumeLimits(db, 'sign-in', limits, who);
+}
+
+/** Staff sign-in attempts are counted over 15 minutes. */
+const STAFF_SIGN_IN_WINDOW_SECONDS = 15 * 60;
+
+/**
+ * Counts one staff sign-in attempt (password or code) against the account typed and the client
+ * address, before the password is checked: counting first is atomic, so parallel guesses cannot
+ * slip past the limit. A success hands the points back (`forgiveStaffSignIn`).
+ */
+export async function consumeStaffSignInLimits(
+	db: Database,
+	limits: { perAccount: number; perIp: number },
+	who: { ip: string | null; email: string },
+): Promise<RateLimitResult> {
+	try {
+		// The account key is the typed email, known or not, so the limit reveals no accounts.
+		await limiter(db, 'staff-account', limits.perAccount, STAFF_SIGN_IN_WINDOW_SECONDS).consume(
+			sha256Hex(who.email),
+		);
+		if (who.ip)
+			await limiter(db, 'staff-ip', limits.perIp, STAFF_SIGN_IN_WINDOW_SECONDS).consume(who.ip);
+		return { ok: true };
+	} catch (error) {
+		if (error instanceof RateLimiterRes)
+			return { ok: false, retryAfterSeconds: Math.ceil(error.msBeforeNext / 1000) };
+		throw error;
+	}
+}
+
+/** After a successful sign-in: the attempt no longer counts against the account or the address. */
+export async function forgiveStaffSignIn(
+	db: Database,
+	limits: { perAccount: number; perIp: number },
+	who: { ip: string | null; email: string },
+): Promise<void> {
+	await limiter(db, 'staff-account', limits.perAccount, STAFF_SIGN_IN_WINDOW_SECONDS).delete(
+		sha256Hex(who.email),
+	);
+	if (who.ip)
+		await limiter(db, 'staff-ip', limits.perIp, STAFF_SIGN_IN_WINDOW_SECONDS).reward(who.ip, 1);
 }
 
 async function consumeLimits(
