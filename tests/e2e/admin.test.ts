@@ -5,7 +5,7 @@
  * (b) on PGlite, the admin uploads a new SOC 2 version (an encrypted PDF is refused with the
  * reason), publishes a new NDA version (the reviewer's next download asks for it), exports the
  * log as CSV and JSON lines, traces the downloaded copy by uploading it, and tests a rule. axe-core
- * checks every new staff page in light and dark.
+ * checks every new staff page in light and dark (screenshots in tests/.tmp/screenshots).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,7 +17,7 @@ import { databases } from '../helpers/db.ts';
 import { waitForEmail } from '../helpers/outbox.ts';
 import { hasTool, pdfPagesText } from '../helpers/pdf.ts';
 import { freePort, runCli, startServer, type RunningServer } from '../helpers/processes.ts';
-import { checkAccessibility } from './audits.ts';
+import { captureScreens, checkAccessibility } from './audits.ts';
 import { describeInBrowser, launchChromium, newPerson } from './browser.ts';
 import {
 	acceptNda,
@@ -65,6 +65,11 @@ describeInBrowser('staff at work in Chromium', () => {
 		let copyId = '';
 		let closeDatabase = async () => {};
 		const person = reviewer('jane@globex.example');
+		/** axe in light and dark; on PGlite also screenshots for people to look at. */
+		const look = async (page: Page, what: string) => {
+			await checkAccessibility(page, what);
+			if (name === 'pglite') await captureScreens(page, what.replace(/\s+/g, '-'));
+		};
 
 		beforeAll(async () => {
 			const port = await freePort();
@@ -124,7 +129,7 @@ describeInBrowser('staff at work in Chromium', () => {
 			await staff.goto(`${server.url}/admin`);
 			await staff.getByRole('link', { name: 'Requests', exact: true }).click();
 			await staff.getByRole('heading', { name: 'Requests', exact: true }).waitFor();
-			await checkAccessibility(staff, 'admin requests');
+			await look(staff, 'admin requests');
 			await staff.getByLabel('Email, name or company').fill('globex');
 			await staff.getByRole('button', { name: 'Filter' }).click();
 			await staff.getByRole('link', { name: /Request #\d+/ }).click();
@@ -132,7 +137,7 @@ describeInBrowser('staff at work in Chromium', () => {
 			expect(await staff.getByRole('main').textContent()).toContain(
 				'no approval rule matches globex.example',
 			);
-			await checkAccessibility(staff, 'admin request');
+			await look(staff, 'admin request');
 		});
 
 		it('(a) approves from the queue with a download cap, and the reviewer downloads a stamped copy', async () => {
@@ -141,7 +146,7 @@ describeInBrowser('staff at work in Chromium', () => {
 			await staff
 				.getByText('Approved. The reviewer is emailed a link to their documents.')
 				.waitFor();
-			await checkAccessibility(staff, 'admin request approved');
+			await look(staff, 'admin request approved');
 			await jane.goto(`${server.url}/portal`);
 			await jane.getByText('Approved: your documents are under “Your documents” above.').waitFor();
 			copy = await downloadCopy(jane, REPORT);
@@ -150,28 +155,28 @@ describeInBrowser('staff at work in Chromium', () => {
 
 		it('(a) shows the grant and the copy issued under it', async () => {
 			await staff.getByRole('link', { name: 'Access', exact: true }).click();
-			await checkAccessibility(staff, 'admin grants');
+			await look(staff, 'admin grants');
 			await staff.getByRole('link', { name: /Grant #\d+/ }).click();
 			await staff.getByText('1 used of 3').waitFor();
 			const link = staff.getByRole('link', { name: copyId });
 			expect(await link.getAttribute('href')).toBe(`/verify/${copyId}`);
-			await checkAccessibility(staff, 'admin grant');
+			await look(staff, 'admin grant');
 		});
 
 		if (name !== 'pglite') return;
 
 		it('(b) refuses an encrypted SOC 2 upload with the reason, then stores a new version', async () => {
 			await staff.goto(`${server.url}/admin/documents`);
-			await checkAccessibility(staff, 'admin documents');
+			await look(staff, 'admin documents');
 			await staff.getByRole('link', { name: REPORT }).click();
-			await checkAccessibility(staff, 'admin document');
+			await look(staff, 'admin document');
 			await staff.getByRole('link', { name: 'Upload a new version' }).click();
 			await staff
 				.getByLabel(/The report \(PDF/)
 				.setInputFiles('tests/fixtures/encrypted-password.pdf');
 			await staff.getByRole('button', { name: 'Check and upload' }).click();
 			await staff.getByRole('alert').filter({ hasText: 'the PDF is encrypted' }).first().waitFor();
-			await checkAccessibility(staff, 'admin upload refused');
+			await look(staff, 'admin upload refused');
 			await staff.getByLabel(/The report \(PDF/).setInputFiles({
 				name: 'soc2-2026.pdf',
 				mimeType: 'application/pdf',
@@ -249,10 +254,10 @@ describeInBrowser('staff at work in Chromium', () => {
 			await staff.getByLabel('Test a domain or address').fill('eu.globex.example');
 			await staff.getByRole('button', { name: 'Which rule wins?' }).click();
 			await staff.getByText(/eu\.globex\.example: Approve at once, by rule #\d+/).waitFor();
-			await checkAccessibility(staff, 'admin rules');
+			await look(staff, 'admin rules');
 			await staff.getByRole('link', { name: /\*\.globex\.example/ }).click();
 			await staff.getByRole('heading', { name: /Rule #\d+/ }).waitFor();
-			await checkAccessibility(staff, 'admin rule');
+			await look(staff, 'admin rule');
 		});
 	});
 });

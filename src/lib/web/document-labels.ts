@@ -9,6 +9,6 @@ export const ACCESS_LABELS: Record<AccessLevel, string> = {
 
 export const ACCESS_HINTS: Record<AccessLevel, string> = {
 	public: 'anyone may download it as uploaded, without a stamp',
-	nda: 'a reviewer gets a stamped copy after the click-through NDA and the approval rules',
-	approval: 'as NDA; use it for documents every request should show to a person',
+	nda: 'a stamped copy after the click-through NDA, once the approval rules or staff approve',
+	approval: 'the same steps as NDA; the trust page labels it “NDA + approval”',
 };
