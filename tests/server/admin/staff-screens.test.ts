@@ -148,6 +148,24 @@ describe.each(databases())('the staff work screens on %s', (backend) => {
 		expect(await refused.text()).toContain('Your access was withdrawn');
 	});
 
+	it('shows an NDA-on-file claim in the queue; confirming it keeps the request waiting, then it can be approved', async () => {
+		const claimant = await signInReviewer(site(), 'cleo@umbrella.example');
+		const claimed = await post('/nda', { action: 'claim', reference: 'MSA-2024-17', signedOn: '2024-03-01' }, claimant);
+		expect(claimed.status).toBe(303);
+		const queue = await (await get('/admin/requests?q=umbrella', cookies.sales)).text();
+		expect(queue).toContain('NDA on file claimed');
+		const id = /href="\/admin\/requests\/(\d+)"/.exec(queue)?.[1];
+		const page = await (await get(`/admin/requests/${id}`, cookies.sales)).text();
+		expect(page).toContain('MSA-2024-17');
+		const confirmed = await post(`/admin/requests/${id}`, { action: 'claim-confirm' }, cookies.sales);
+		expect(confirmed.headers.get('location')).toBe(`/admin/requests/${id}?done=claim-confirmed`);
+		const after = await (await get(`/admin/requests/${id}`, cookies.sales)).text();
+		expect(after).toContain('Confirmed');
+		expect(after).toContain('Approve and email the reviewer');
+		const approved = await post(`/admin/requests/${id}`, { action: 'approve', documents: 'soc2-type2-2025' }, cookies.sales);
+		expect(approved.headers.get('location')).toBe(`/admin/requests/${id}?done=approved`);
+	}); // prettier-ignore
+
 	const upload = async (bytes: Uint8Array, name: string) => {
 		const body = new FormData();
 		body.set(
