@@ -1,6 +1,6 @@
 /** @jsxImportSource react */
 import {
-	Code,
+	ActionButton,
 	EmailLayout,
 	FactTable,
 	Note,
@@ -21,8 +21,8 @@ export interface StaffReviewProps {
 	/** Why policy did not decide it, such as "no approval rule matches example.com". */
 	why: string;
 	requestId: number;
-	/** Such as `npx trustroom requests approve 12`. */
-	approveCommand: string;
+	/** The request in the staff queue, such as `https://trust.example.com/admin/requests/12`. */
+	reviewUrl: string;
 }
 
 export default function StaffReview({
@@ -36,7 +36,7 @@ export default function StaffReview({
 	ndaStatus,
 	why,
 	requestId,
-	approveCommand,
+	reviewUrl,
 }: StaffReviewProps) {
 	return (
 		<EmailLayout
@@ -61,9 +61,9 @@ export default function StaffReview({
 					['Needs review because', why],
 				]}
 			/>
-			<Paragraph>To approve it, run this on the server:</Paragraph>
+			<ActionButton href={reviewUrl} label="Open the request" />
 			<Paragraph>
-				<Code>{approveCommand}</Code>
+				Or open this address after signing in to the staff workspace: {reviewUrl}
 			</Paragraph>
 			<Note>
 				Check that the email's domain belongs to the company before approving: the address is
@@ -84,5 +84,5 @@ StaffReview.PreviewProps = {
 	ndaStatus: 'accepted version 2025-01',
 	why: 'no approval rule matches example.com',
 	requestId: 12,
-	approveCommand: 'npx trustroom requests approve 12',
+	reviewUrl: 'https://trust.kestrel-analytics.example/admin/requests/12',
 } satisfies StaffReviewProps;

@@ -107,7 +107,7 @@ describeInBrowser('the reviewer journey in Chromium', () => {
 					outbox,
 					(e) => e.to === 'sam@kestrel-analytics.example' && e.text.includes(jane.email),
 				);
-				const id = /requests approve (\d+)/.exec(staffMail.text)?.[1];
+				const id = /\/admin\/requests\/(\d+)/.exec(staffMail.text)?.[1];
 				expect(id, staffMail.text).toBeTruthy();
 				const approved = await runCli(['requests', 'approve', id!], env);
 				expect(approved.stderr).toBe('');

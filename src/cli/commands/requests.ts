@@ -66,9 +66,10 @@ export const commands: Record<string, Command> = {
 
 function decisionError(
 	id: string,
-	result: { reason: 'not_found' | 'not_pending'; state?: string },
+	result: { reason: 'not_found' | 'not_pending' | 'no_claim' | 'no_documents'; state?: string },
 ): string {
-	return result.reason === 'not_found'
-		? `no request #${id}; see trustroom requests list`
-		: `request #${id} is ${result.state?.replace('_', ' ')}, not waiting for review; only pending requests can be decided`;
+	if (result.reason === 'not_found') return `no request #${id}; see trustroom requests list`;
+	if (result.reason === 'not_pending')
+		return `request #${id} is ${result.state?.replace('_', ' ')}, not waiting for review; only pending requests can be decided`;
+	return `request #${id} asks for no document that can be granted`;
 }

@@ -92,7 +92,7 @@ const samples: { [T in EmailTemplate]: EmailProps[T] } = {
 		ndaStatus: 'accepted NDA 2025-01 on 2026-03-03',
 		why: 'no approval rule matches example.com',
 		requestId: 12,
-		approveCommand: 'npx trustroom requests approve 12',
+		reviewUrl: 'https://trust.example.com/admin/requests/12',
 	},
 	'staff-invitation': {
 		trustCenterName: TRUST_CENTER,

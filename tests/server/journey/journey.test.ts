@@ -351,7 +351,7 @@ describe.each(databases())('the requester journey on %s', (backend) => {
 			outbox,
 			(e) => e.to === 'reviewer@kestrel-analytics.example' && e.text.includes('bob@globex.example'),
 		);
-		const id = /requests approve (\d+)/.exec(staff.text)?.[1];
+		const id = /\/admin\/requests\/(\d+)/.exec(staff.text)?.[1];
 		expect(id).toBeTruthy();
 		await waitForEmail(
 			outbox,

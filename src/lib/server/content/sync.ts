@@ -4,7 +4,9 @@ import type { Database } from '../../../../db/client.ts';
 import { documentsTable, ndaVersionsTable } from '../../../../db/schema.ts';
 import type { NdaVersion, Report } from '../../content/model.ts';
 import { appendAuditEvent } from '../audit/audit.ts';
+import { ACCESS_LEVEL_OVERRIDES, type AccessLevel } from '../documents/documents.ts';
 import { sha256Hex } from '../platform/crypto.ts';
+import { getSetting } from '../platform/settings.ts';
 
 /** Mirrors the content's reports and NDA versions into the database (idempotent). */
 export async function syncContent(
@@ -12,18 +14,22 @@ export async function syncContent(
 	content: { reports: Report[]; ndas: NdaVersion[] },
 ): Promise<void> {
 	await db.transaction(async (tx) => {
+		// An access level set by staff in the workspace stands until they change it there.
+		const overrides =
+			(await getSetting<Record<string, AccessLevel>>(tx, ACCESS_LEVEL_OVERRIDES)) ?? {};
 		for (const report of content.reports) {
+			const accessLevel = overrides[report.slug] ?? report.access;
 			await tx
 				.insert(documentsTable)
 				.values({
 					slug: report.slug,
 					kind: report.kind,
 					title: report.title,
-					accessLevel: report.access,
+					accessLevel,
 				})
 				.onConflictDoUpdate({
 					target: documentsTable.slug,
-					set: { kind: report.kind, title: report.title, accessLevel: report.access },
+					set: { kind: report.kind, title: report.title, accessLevel },
 				});
 		}
 		for (const nda of content.ndas) {

@@ -2,11 +2,12 @@
  * Documents and their versions. The bytes of every version live only in the database: never in
  * public/, the repository or dist/.
  */
-import { and, desc, eq, isNull, ne } from 'drizzle-orm';
-import type { Database } from '../../../../db/client.ts';
-import { documentsTable, documentVersionsTable } from '../../../../db/schema.ts';
+import { and, desc, eq, gt, isNull, ne } from 'drizzle-orm';
+import type { Database, Executor } from '../../../../db/client.ts';
+import { documentsTable, documentVersionsTable, usersTable } from '../../../../db/schema.ts';
 import { appendAuditEvent } from '../audit/audit.ts';
 import { sha256Hex } from '../platform/crypto.ts';
+import { getSetting, setSetting } from '../platform/settings.ts';
 
 export interface NewVersion {
 	slug: string;
@@ -118,4 +119,105 @@ export async function listDocuments(db: Database) {
 			),
 		)
 		.orderBy(documentsTable.slug);
+}
+
+export const ACCESS_LEVELS = ['public', 'nda', 'approval'] as const;
+export type AccessLevel = (typeof ACCESS_LEVELS)[number];
+
+/** Staff's access levels by slug (settings): they win over src/content/reports when content syncs. */
+export const ACCESS_LEVEL_OVERRIDES = 'documents.access_levels';
+
+/** A document and every version of it (no bytes), newest first. */
+export async function getDocumentWithVersions(db: Executor, slug: string) {
+	const [document] = await db.select().from(documentsTable).where(eq(documentsTable.slug, slug));
+	if (!document) return null;
+	const versions = await db
+		.select({
+			id: documentVersionsTable.id,
+			filename: documentVersionsTable.filename,
+			pages: documentVersionsTable.pages,
+			byteLength: documentVersionsTable.byteLength,
+			sha256: documentVersionsTable.sha256,
+			periodStart: documentVersionsTable.periodStart,
+			periodEnd: documentVersionsTable.periodEnd,
+			supersededBy: documentVersionsTable.supersededBy,
+			createdAt: documentVersionsTable.createdAt,
+			uploadedBy: usersTable.name,
+		})
+		.from(documentVersionsTable)
+		.leftJoin(usersTable, eq(usersTable.id, documentVersionsTable.uploadedBy))
+		.where(eq(documentVersionsTable.documentId, document.id))
+		.orderBy(desc(documentVersionsTable.id));
+	return { document, versions };
+}
+
+export type DocumentChangeResult =
+	{ ok: true } | { ok: false; reason: 'not_found' | 'already_superseded' | 'invalid_level' };
+
+/**
+ * Marks a version superseded: by the newest later version if there is one, otherwise by itself
+ * (withdrawn, nothing replaces it), so it is no longer handed out and /verify says so.
+ */
+export async function supersedeDocumentVersion(
+	db: Database,
+	slug: string,
+	versionId: number,
+	actor: string,
+): Promise<DocumentChangeResult> {
+	return db.transaction(async (tx) => {
+		const [version] = await tx
+			.select({ id: documentVersionsTable.id, supersededBy: documentVersionsTable.supersededBy })
+			.from(documentVersionsTable)
+			.innerJoin(documentsTable, eq(documentsTable.id, documentVersionsTable.documentId))
+			.where(and(eq(documentsTable.slug, slug), eq(documentVersionsTable.id, versionId)))
+			.for('update');
+		if (!version) return { ok: false, reason: 'not_found' } as const;
+		if (version.supersededBy !== null) return { ok: false, reason: 'already_superseded' } as const;
+		const [newer] = await tx
+			.select({ id: documentVersionsTable.id })
+			.from(documentVersionsTable)
+			.innerJoin(documentsTable, eq(documentsTable.id, documentVersionsTable.documentId))
+			.where(and(eq(documentsTable.slug, slug), gt(documentVersionsTable.id, versionId)))
+			.orderBy(desc(documentVersionsTable.id))
+			.limit(1);
+		await tx
+			.update(documentVersionsTable)
+			.set({ supersededBy: newer?.id ?? versionId })
+			.where(eq(documentVersionsTable.id, versionId));
+		await appendAuditEvent(tx, {
+			type: 'document.version_superseded',
+			actor,
+			subject: `document:${slug}`,
+			data: { versionId, supersededBy: newer?.id ?? null },
+		});
+		return { ok: true } as const;
+	});
+}
+
+/** Sets who may get a document: anyone (public), NDA, or NDA plus approval. */
+export async function setDocumentAccessLevel(
+	db: Database,
+	slug: string,
+	level: string,
+	actor: string,
+): Promise<DocumentChangeResult> {
+	if (!ACCESS_LEVELS.includes(level as AccessLevel)) return { ok: false, reason: 'invalid_level' };
+	return db.transaction(async (tx) => {
+		const [document] = await tx
+			.update(documentsTable)
+			.set({ accessLevel: level as AccessLevel })
+			.where(eq(documentsTable.slug, slug))
+			.returning({ id: documentsTable.id });
+		if (!document) return { ok: false, reason: 'not_found' } as const;
+		const overrides =
+			(await getSetting<Record<string, AccessLevel>>(tx, ACCESS_LEVEL_OVERRIDES)) ?? {};
+		await setSetting(tx, ACCESS_LEVEL_OVERRIDES, { ...overrides, [slug]: level });
+		await appendAuditEvent(tx, {
+			type: 'document.access_changed',
+			actor,
+			subject: `document:${slug}`,
+			data: { accessLevel: level },
+		});
+		return { ok: true } as const;
+	});
 }

@@ -7,7 +7,12 @@ import { createGrant } from '../grants/grants.ts';
 import type { JourneyContext } from './context.ts';
 import { sendReviewEmails } from './notifications.ts';
 import { getPolicyDecision, listApprovalRules, type PolicyDecision } from './policy.ts';
-import { getRequestWithRequester, type RequestState, setRequestState } from './requests.ts';
+import {
+	getRequestWithRequester,
+	listRequestableDocuments,
+	type RequestState,
+	setRequestState,
+} from './requests.ts';
 
 /** Runs the approval rules on a request whose NDA is settled. */
 export async function applyApprovalPolicy(
@@ -55,7 +60,8 @@ export async function applyApprovalPolicy(
 
 export type StaffDecisionResult =
 	| { ok: true; grantId?: number }
-	| { ok: false; reason: 'not_found' | 'not_pending'; state?: RequestState };
+	| { ok: false; reason: 'not_found' | 'not_pending'; state?: RequestState }
+	| { ok: false; reason: 'no_claim' | 'no_documents' };
 
 /**
  * Locks a request for a staff decision; it must be waiting for review. Confirms or rejects an NDA claim on
@@ -64,7 +70,7 @@ export type StaffDecisionResult =
 async function lockPendingRequest(
 	tx: Executor,
 	requestId: number,
-	claim: 'confirmed' | 'rejected',
+	claim: 'confirmed' | 'rejected' | null,
 	now: Date,
 	decidedBy: number | null | undefined,
 ): Promise<Extract<StaffDecisionResult, { ok: false }> | null> {
@@ -76,6 +82,7 @@ async function lockPendingRequest(
 	if (!request) return { ok: false, reason: 'not_found' };
 	if (request.state !== 'pending')
 		return { ok: false, reason: 'not_pending', state: request.state };
+	if (claim === null) return null;
 	await tx
 		.update(ndaClaimsTable)
 		.set({ status: claim, decidedAt: now, decidedBy: decidedBy ?? null })
@@ -92,24 +99,37 @@ export async function approveRequest(
 		decidedBy?: number | null;
 		grantDays?: number | null;
 		downloadCap?: number | null;
+		/** The documents to grant, when staff choose other than those asked for. */
+		documentSlugs?: string[] | null;
 	},
 ): Promise<StaffDecisionResult> {
 	const now = ctx.now ?? new Date();
 	return ctx.db.transaction(async (tx) => {
 		const refused = await lockPendingRequest(tx, requestId, 'confirmed', now, options.decidedBy);
 		if (refused) return refused;
+		if (options.documentSlugs) {
+			const offered = await listRequestableDocuments(tx);
+			if (!options.documentSlugs.some((slug) => offered.some((d) => d.slug === slug)))
+				return { ok: false, reason: 'no_documents' } as const;
+		}
 		const grantId = await createGrant(tx, ctx, requestId, {
 			actor: options.actor,
 			grantDays: options.grantDays ?? null,
 			downloadCap: options.downloadCap ?? null,
 			now,
 			decidedBy: options.decidedBy ?? null,
+			documentSlugs: options.documentSlugs ?? null,
 		});
 		await appendAuditEvent(tx, {
 			type: 'request.approved',
 			actor: options.actor,
 			subject: `request:${requestId}`,
-			data: { grantId },
+			data: {
+				grantId,
+				grantDays: options.grantDays ?? null,
+				downloadCap: options.downloadCap ?? null,
+				documents: options.documentSlugs ?? null,
+			},
 		});
 		return { ok: true, grantId };
 	});
@@ -134,6 +154,39 @@ export async function denyRequest(
 			actor: options.actor,
 			subject: `request:${requestId}`,
 			data: { note: options.note ?? null },
+		});
+		return { ok: true };
+	});
+}
+
+/**
+ * Staff settle an "NDA already on file" claim on a request waiting for review. Confirmed: the
+ * claim stands in for the click-through (this request and later ones) and the request still waits
+ * for approval. Rejected: the request goes back to the NDA step, so the reviewer is asked to
+ * accept the click-through at their next visit.
+ */
+export async function decideNdaClaim(
+	ctx: JourneyContext,
+	requestId: number,
+	decision: 'confirmed' | 'rejected',
+	options: { actor: string; decidedBy?: number | null },
+): Promise<StaffDecisionResult> {
+	const now = ctx.now ?? new Date();
+	return ctx.db.transaction(async (tx) => {
+		const refused = await lockPendingRequest(tx, requestId, null, now, options.decidedBy);
+		if (refused) return refused;
+		const settled = await tx
+			.update(ndaClaimsTable)
+			.set({ status: decision, decidedAt: now, decidedBy: options.decidedBy ?? null })
+			.where(and(eq(ndaClaimsTable.requestId, requestId), eq(ndaClaimsTable.status, 'pending')))
+			.returning({ id: ndaClaimsTable.id });
+		if (settled.length === 0) return { ok: false, reason: 'no_claim' } as const;
+		if (decision === 'rejected') await setRequestState(tx, requestId, 'verified', now);
+		await appendAuditEvent(tx, {
+			type: decision === 'confirmed' ? 'nda.claim_confirmed' : 'nda.claim_rejected',
+			actor: options.actor,
+			subject: `request:${requestId}`,
+			data: { claimIds: settled.map((c) => c.id) },
 		});
 		return { ok: true };
 	});

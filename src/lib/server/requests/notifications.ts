@@ -1,8 +1,9 @@
-/** Who hears about a request waiting for review: every active staff member, and the requester. */
+/** Who hears about a request waiting for review: every active staff member who may decide it, and the requester. */
 import { desc, eq, isNull } from 'drizzle-orm';
 import type { Executor } from '../../../../db/client.ts';
 import { ndaAcceptancesTable, ndaVersionsTable, usersTable } from '../../../../db/schema.ts';
 import { formatDateTime } from '../../content/dates.ts';
+import { can } from '../auth/permissions.ts';
 import { enqueueEmail } from '../mail/outbox.ts';
 import { type JourneyContext, siteLink, trustCenterName } from './context.ts';
 import type { PolicyDecision } from './policy.ts';
@@ -18,9 +19,10 @@ export async function sendReviewEmails(
 	const row = await getRequestWithRequester(tx, requestId);
 	const documents = await getDocumentTitles(tx, row.request.documentSlugs);
 	const staff = await tx
-		.select({ email: usersTable.email })
+		.select({ email: usersTable.email, role: usersTable.role })
 		.from(usersTable)
-		.where(isNull(usersTable.disabledAt));
+		.where(isNull(usersTable.disabledAt))
+		.then((users) => users.filter((user) => can(user, 'requests.decide')));
 	if (staff.length === 0) {
 		console.warn(
 			`Request ${requestId} waits for review, but there are no staff accounts to tell (npx trustroom users create).`,
@@ -50,7 +52,7 @@ export async function sendReviewEmails(
 					: 'no click-through NDA accepted',
 				why: decision.why,
 				requestId,
-				approveCommand: `npx trustroom requests approve ${requestId}`,
+				reviewUrl: siteLink(ctx, `/admin/requests/${requestId}`),
 			},
 		});
 	}

@@ -93,72 +93,190 @@ export async function listApprovalRules(db: Executor, now?: Date): Promise<Appro
 		.orderBy(asc(approvalRulesTable.priority), asc(approvalRulesTable.id));
 }
 
-export type CreateApprovalRuleResult =
-	{ ok: true; rule: ApprovalRule } | { ok: false; error: string };
+export interface ApprovalRuleInput {
+	domainPattern: string;
+	action: string;
+	priority?: number;
+	grantDays?: number | null;
+	downloadCap?: number | null;
+	expiresAt?: Date | null;
+}
 
-export async function createApprovalRule(
-	db: Database,
-	input: {
-		domainPattern: string;
-		action: string;
-		priority?: number;
-		grantDays?: number | null;
-		downloadCap?: number | null;
-		expiresAt?: Date | null;
-	},
-	actor: string,
-): Promise<CreateApprovalRuleResult> {
-	const domainPattern = input.domainPattern.trim().toLowerCase();
-	if (!isValidDomainPattern(domainPattern)) {
+export type RuleField = 'domainPattern' | 'action' | 'priority' | 'grantDays' | 'downloadCap';
+
+export type CreateApprovalRuleResult =
+	{ ok: true; rule: ApprovalRule } | { ok: false; error: string; field: RuleField };
+
+/** How the numbers are named where they were typed: CLI flags by default. */
+const CLI_LABELS = { priority: '--priority', grantDays: '--days', downloadCap: '--downloads' };
+
+function checkRuleInput(
+	input: ApprovalRuleInput,
+	labels: Record<'priority' | 'grantDays' | 'downloadCap', string> = CLI_LABELS,
+): { error: string; field: RuleField } | null {
+	if (!isValidDomainPattern(input.domainPattern.trim().toLowerCase()))
 		return {
-			ok: false,
+			field: 'domainPattern',
 			error: `"${input.domainPattern}" is not a domain pattern; use example.com or *.example.com`,
 		};
-	}
-	if (!['approve', 'review', 'deny'].includes(input.action)) {
+	if (!['approve', 'review', 'deny'].includes(input.action))
 		return {
-			ok: false,
+			field: 'action',
 			error: `the action must be approve, review or deny, not "${input.action}"`,
 		};
-	}
-	for (const [name, value] of [
-		['priority', input.priority],
-		['days', input.grantDays],
-		['downloads', input.downloadCap],
-	] as const) {
+	for (const field of ['priority', 'grantDays', 'downloadCap'] as const) {
+		const value = input[field];
+		const least = field === 'priority' ? 0 : 1;
 		if (
 			value !== undefined &&
 			value !== null &&
-			(!Number.isInteger(value) || value < (name === 'priority' ? 0 : 1) || value > 100_000)
-		) {
+			(!Number.isInteger(value) || value < least || value > 100_000)
+		)
 			return {
-				ok: false,
-				error: `--${name} must be a whole number${name === 'priority' ? '' : ' of at least 1'}`,
+				field,
+				error: `${labels[field]} must be a whole number${field === 'priority' ? '' : ' of at least 1'}`,
 			};
-		}
 	}
+	return null;
+}
+
+const ruleValues = (input: ApprovalRuleInput) => ({
+	domainPattern: input.domainPattern.trim().toLowerCase(),
+	action: input.action as PolicyAction,
+	priority: input.priority ?? 100,
+	grantDays: input.grantDays ?? null,
+	downloadCap: input.downloadCap ?? null,
+	expiresAt: input.expiresAt ?? null,
+});
+
+export async function createApprovalRule(
+	db: Database,
+	input: ApprovalRuleInput,
+	actor: string,
+	options: {
+		labels?: Record<'priority' | 'grantDays' | 'downloadCap', string>;
+		createdBy?: number | null;
+	} = {},
+): Promise<CreateApprovalRuleResult> {
+	const refused = checkRuleInput(input, options.labels);
+	if (refused) return { ok: false, ...refused };
+	const values = ruleValues(input);
 	return db.transaction(async (tx) => {
 		const [row] = await tx
 			.insert(approvalRulesTable)
-			.values({
-				domainPattern,
-				action: input.action as PolicyAction,
-				priority: input.priority ?? 100,
-				grantDays: input.grantDays ?? null,
-				downloadCap: input.downloadCap ?? null,
-				expiresAt: input.expiresAt ?? null,
-			})
+			.values({ ...values, createdBy: options.createdBy ?? null })
 			.returning();
 		if (!row) throw new Error('Inserting the rule returned nothing');
 		await appendAuditEvent(tx, {
 			type: 'rule.created',
 			actor,
 			subject: `rule:${row.id}`,
-			data: { domainPattern, action: row.action, priority: row.priority },
+			data: { domainPattern: values.domainPattern, action: row.action, priority: row.priority },
 		});
 		const { createdBy: _c, createdAt: _t, ...rule } = row;
 		return { ok: true, rule } as const;
 	});
+}
+
+export type UpdateApprovalRuleResult =
+	CreateApprovalRuleResult | { ok: false; error: 'not_found'; field?: undefined };
+
+/** Replaces a rule's pattern, action, priority and limits; the audit event keeps both versions. */
+export async function updateApprovalRule(
+	db: Database,
+	id: number,
+	input: ApprovalRuleInput,
+	actor: string,
+	labels?: Record<'priority' | 'grantDays' | 'downloadCap', string>,
+): Promise<UpdateApprovalRuleResult> {
+	const refused = checkRuleInput(input, labels);
+	if (refused) return { ok: false, ...refused };
+	const values = ruleValues(input);
+	return db.transaction(async (tx) => {
+		const [before] = await tx
+			.select()
+			.from(approvalRulesTable)
+			.where(eq(approvalRulesTable.id, id))
+			.for('update');
+		if (!before) return { ok: false, error: 'not_found' } as const;
+		const [row] = await tx
+			.update(approvalRulesTable)
+			.set(values)
+			.where(eq(approvalRulesTable.id, id))
+			.returning();
+		const { createdBy: _c, createdAt: _t, ...rule } = row!;
+		const { createdBy: _b, createdAt: _a, ...old } = before;
+		await appendAuditEvent(tx, {
+			type: 'rule.changed',
+			actor,
+			subject: `rule:${id}`,
+			data: { from: old, to: rule },
+		});
+		return { ok: true, rule } as const;
+	});
+}
+
+/**
+ * Moves a rule one place up (tried earlier) or down, then numbers every rule 10, 20, 30… in the
+ * new order, so equal priorities can no longer leave the order to chance.
+ */
+export async function moveApprovalRule(
+	db: Database,
+	id: number,
+	direction: 'up' | 'down',
+	actor: string,
+): Promise<boolean> {
+	return db.transaction(async (tx) => {
+		// Every rule is locked: two reorders at once apply one after the other.
+		const rules = await tx
+			.select({ id: approvalRulesTable.id, priority: approvalRulesTable.priority })
+			.from(approvalRulesTable)
+			.orderBy(asc(approvalRulesTable.priority), asc(approvalRulesTable.id))
+			.for('update');
+		const at = rules.findIndex((r) => r.id === id);
+		if (at < 0) return false;
+		const to = direction === 'up' ? at - 1 : at + 1;
+		if (to >= 0 && to < rules.length) [rules[at], rules[to]] = [rules[to]!, rules[at]!];
+		for (const [index, rule] of rules.entries()) {
+			const priority = (index + 1) * 10;
+			if (rule.priority !== priority)
+				await tx
+					.update(approvalRulesTable)
+					.set({ priority })
+					.where(eq(approvalRulesTable.id, rule.id));
+		}
+		await appendAuditEvent(tx, {
+			type: 'rule.reordered',
+			actor,
+			subject: `rule:${id}`,
+			data: { direction, order: rules.map((r) => r.id) },
+		});
+		return true;
+	});
+}
+
+export type DomainTest =
+	{ ok: true; domain: string; decision: PolicyDecision } | { ok: false; error: string };
+
+/**
+ * Which rule wins for a domain (or an address), today: the same rules and the same function the
+ * real decision uses, so the answer cannot differ from what a request would get.
+ */
+export async function testApprovalDomain(
+	db: Executor,
+	typed: string,
+	now = new Date(),
+): Promise<DomainTest> {
+	const domain = (typed.includes('@') ? typed.slice(typed.lastIndexOf('@') + 1) : typed)
+		.trim()
+		.toLowerCase();
+	if (!domain || domain.startsWith('*.') || !isValidDomainPattern(domain))
+		return {
+			ok: false,
+			error: `"${typed.slice(0, 100)}" is not a domain; type one such as acme.com`,
+		};
+	const decision = getPolicyDecision(await listApprovalRules(db, now), `someone@${domain}`, now);
+	return { ok: true, domain, decision };
 }
 
 export async function deleteApprovalRule(

@@ -4,6 +4,7 @@ import { journeyContext, requestMeta } from '../../../lib/web/context.ts';
 import { deliverCopy, type DeliveryResult } from '../../../lib/server/delivery/downloads.ts';
 import { HOME_ACTION, PORTAL_ACTION, problem, renderProblem } from '../../../lib/web/problem.ts';
 import { pdfResponse } from '../../../lib/web/responses.ts';
+import { verifyNdaOnFile } from '../../../lib/server/requests/nda.ts';
 
 export const prerender = false;
 
@@ -30,6 +31,17 @@ export const POST: APIRoute = async (context) => {
 	if (!/^[a-z0-9-]{1,100}$/.test(slug))
 		return page(404, 'No such document', 'Pick a document from your portal.');
 	const ctx = await journeyContext();
+	// A new NDA version in force binds every later copy: the reviewer accepts it before the next one.
+	if (!(await verifyNdaOnFile(ctx.db, locals.requester.id)))
+		return renderProblem(
+			context,
+			problem(
+				403,
+				'Accept the new agreement first',
+				'Our non-disclosure agreement has a new version. Read and accept it, then download your documents again.',
+				{ actions: [{ href: '/nda', label: 'Read the new agreement' }, PORTAL_ACTION] },
+			),
+		);
 	const result = await deliverCopy(
 		deliveryContext(ctx),
 		locals.requester,
