@@ -169,6 +169,11 @@ describeInBrowser('staff accounts in Chromium', () => {
 			await admin.getByRole('button', { name: 'Sign out', exact: true }).click();
 			await signIn(admin, ADMIN);
 			await admin.waitForURL((url) => url.pathname === '/admin/login/code');
+			// The half-signed-in state is its own short cookie, not a session.
+			const cookies = await people[0]!.cookies();
+			expect(cookies.map((c) => c.name)).toEqual(['trustroom_staff_step']);
+			expect(cookies[0]).toMatchObject({ httpOnly: true, sameSite: 'Lax', path: '/' });
+			expect(cookies[0]!.expires - Date.now() / 1000).toBeLessThanOrEqual(300);
 			// Not signed in yet: the half-signed-in state opens no staff page.
 			const early = await admin.goto(`${server.url}/admin`);
 			expect(new URL(admin.url()).pathname).toBe('/admin/login');

@@ -17,7 +17,8 @@ import { databases } from '../../helpers/db.ts';
 const TABLES = [
 	'access_requests', 'approval_rules', 'audit_events', 'auth_sessions', 'document_versions', 'documents',
 	'downloads', 'emails', 'grant_documents', 'grants', 'nda_acceptances', 'nda_claims', 'nda_versions',
-	'one_time_tokens', 'rate_limits', 'requester_sessions', 'requesters', 'settings', 'share_links', 'users',
+	'one_time_tokens', 'rate_limits', 'requester_sessions', 'requesters', 'settings', 'share_links',
+	'sign_in_challenges', 'staff_invitations', 'users',
 ]; // prettier-ignore
 
 describe.each(databases())('on %s', (backend) => {
