@@ -8,7 +8,7 @@ export default defineConfig({
 		globalSetup: ['tests/global-setup.ts'],
 		// Route and CLI tests start real processes and databases: give them room on a 2-core machine.
 		testTimeout: 60_000,
-		hookTimeout: 120_000,
+		hookTimeout: 240_000,
 		pool: 'forks',
 		maxWorkers: 2,
 	},
