@@ -11,8 +11,13 @@ import {
 	documentsTable,
 	grantDocumentsTable,
 	grantsTable,
+	ndaAcceptancesTable,
 	requestersTable,
 } from '../../../db/schema.ts';
+import {
+	getCurrentNdaVersion,
+	verifyNdaNeededForDownload,
+} from '../../../src/lib/server/requests/nda.ts';
 import type { Requester } from '../../../src/lib/server/auth/requester-session.ts';
 import { readTrustContent } from '../../../src/lib/server/content/reader.ts';
 import { syncContent } from '../../../src/lib/server/content/sync.ts';
@@ -176,6 +181,23 @@ describe.each(databases())('managing grants on %s', (backend) => {
 			ok: false,
 			reason: 'not_found',
 		});
+	});
+
+	it('asks for the NDA in force before a download only of someone holding a live grant', async () => {
+		// Ruth holds a live grant but never accepted the version in force.
+		expect(await verifyNdaNeededForDownload(handle.db, ruth.id, 'soc2-type2-2025')).toBe(true);
+		expect(await verifyNdaNeededForDownload(handle.db, ruth.id, 'bridge-letter-2026')).toBe(false);
+		const current = (await getCurrentNdaVersion(handle.db))!;
+		await handle.db.insert(ndaAcceptancesTable).values({
+			ndaVersionId: current.id,
+			textSha256: current.sha256,
+			requesterId: ruth.id,
+			signerName: 'Ruth',
+			signerTitle: 'CISO',
+			company: 'Stark',
+			email: ruth.email,
+		});
+		expect(await verifyNdaNeededForDownload(handle.db, ruth.id, 'soc2-type2-2025')).toBe(false);
 	});
 
 	it('revokes: the next download is refused, and the grant cannot be extended again', async () => {

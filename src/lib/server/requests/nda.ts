@@ -2,9 +2,12 @@
  * The NDA step: the version in force, click-through acceptances kept as evidence (never
  * overwritten), their receipts, and "we already have an NDA with you" claims for staff to confirm.
  */
-import { and, desc, eq } from 'drizzle-orm';
+import { and, desc, eq, gt, isNull } from 'drizzle-orm';
 import type { Executor } from '../../../../db/client.ts';
 import {
+	documentsTable,
+	grantDocumentsTable,
+	grantsTable,
 	ndaAcceptancesTable,
 	ndaClaimsTable,
 	ndaVersionsTable,
@@ -70,6 +73,34 @@ export async function verifyNdaOnFile(
 		.where(and(eq(ndaClaimsTable.requesterId, requesterId), eq(ndaClaimsTable.status, 'confirmed')))
 		.limit(1);
 	return Boolean(claim);
+}
+
+/**
+ * Whether a download must wait for the reviewer to accept the NDA version now in force: they hold
+ * a live grant for the document but accepted only an older version. Someone without such a grant
+ * is refused by the grant check instead, with a reason they can act on.
+ */
+export async function verifyNdaNeededForDownload(
+	db: Executor,
+	requesterId: number,
+	slug: string,
+	now = new Date(),
+): Promise<boolean> {
+	const [live] = await db
+		.select({ id: grantsTable.id })
+		.from(grantsTable)
+		.innerJoin(grantDocumentsTable, eq(grantDocumentsTable.grantId, grantsTable.id))
+		.innerJoin(documentsTable, eq(documentsTable.id, grantDocumentsTable.documentId))
+		.where(
+			and(
+				eq(grantsTable.requesterId, requesterId),
+				eq(documentsTable.slug, slug),
+				isNull(grantsTable.revokedAt),
+				gt(grantsTable.expiresAt, now),
+			),
+		)
+		.limit(1);
+	return Boolean(live) && !(await verifyNdaOnFile(db, requesterId, now));
 }
 
 export type NdaAcceptanceResult =

@@ -4,7 +4,7 @@ import { journeyContext, requestMeta } from '../../../lib/web/context.ts';
 import { deliverCopy, type DeliveryResult } from '../../../lib/server/delivery/downloads.ts';
 import { HOME_ACTION, PORTAL_ACTION, problem, renderProblem } from '../../../lib/web/problem.ts';
 import { pdfResponse } from '../../../lib/web/responses.ts';
-import { verifyNdaOnFile } from '../../../lib/server/requests/nda.ts';
+import { verifyNdaNeededForDownload } from '../../../lib/server/requests/nda.ts';
 
 export const prerender = false;
 
@@ -32,7 +32,7 @@ export const POST: APIRoute = async (context) => {
 		return page(404, 'No such document', 'Pick a document from your portal.');
 	const ctx = await journeyContext();
 	// A new NDA version in force binds every later copy: the reviewer accepts it before the next one.
-	if (!(await verifyNdaOnFile(ctx.db, locals.requester.id)))
+	if (await verifyNdaNeededForDownload(ctx.db, locals.requester.id, slug))
 		return renderProblem(
 			context,
 			problem(
