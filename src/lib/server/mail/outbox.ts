@@ -16,6 +16,10 @@ import NdaReceipt, { type NdaReceiptProps } from '../../../../emails/nda-receipt
 import RequestReceived, {
 	type RequestReceivedProps,
 } from '../../../../emails/request-received.tsx';
+import ShareLinkActivity, {
+	type ShareLinkActivityProps,
+} from '../../../../emails/share-link-activity.tsx';
+import ShareLinkInvite, { type ShareLinkInviteProps } from '../../../../emails/share-link-invite.tsx';
 import SignInLink, { type SignInLinkProps } from '../../../../emails/sign-in-link.tsx';
 import StaffReview, { type StaffReviewProps } from '../../../../emails/staff-review.tsx';
 import VerifyEmail, { type VerifyEmailProps } from '../../../../emails/verify-email.tsx';
@@ -26,6 +30,8 @@ export type {
 	EmailBrand,
 	NdaReceiptProps,
 	RequestReceivedProps,
+	ShareLinkActivityProps,
+	ShareLinkInviteProps,
 	SignInLinkProps,
 	StaffReviewProps,
 	VerifyEmailProps,
@@ -37,7 +43,9 @@ export type EmailTemplate =
 	| 'request-received'
 	| 'access-granted'
 	| 'nda-receipt'
-	| 'staff-review';
+	| 'staff-review'
+	| 'share-link-invite'
+	| 'share-link-activity';
 
 export type EmailProps = {
 	'verify-email': VerifyEmailProps;
@@ -46,6 +54,8 @@ export type EmailProps = {
 	'access-granted': AccessGrantedProps;
 	'nda-receipt': NdaReceiptProps;
 	'staff-review': StaffReviewProps;
+	'share-link-invite': ShareLinkInviteProps;
+	'share-link-activity': ShareLinkActivityProps;
 };
 
 /** Who the mail speaks for: the sender, and the name and logo at its head. */
@@ -106,6 +116,17 @@ const TEMPLATES: {
 		subject: (p) =>
 			`Request #${p.requestId} from ${p.requesterName} (${p.requesterCompany}) waits for review`,
 	},
+	'share-link-invite': {
+		component: ShareLinkInvite,
+		subject: (p) => `${p.repName} shared documents from the ${p.trustCenterName}`,
+	},
+	'share-link-activity': {
+		component: ShareLinkActivity,
+		subject: (p) =>
+			p.kind === 'opened'
+				? `Your share link for ${p.recipient} was opened`
+				: `${p.who ?? p.recipient} downloaded ${p.document ?? 'a document'} (copy ${p.copyId})`,
+	},
 };
 
 /** Renders a template to its subject, HTML and plain-text versions. */
@@ -149,10 +170,13 @@ export async function enqueueEmail<T extends EmailTemplate>(
 		props: EmailProps[T];
 		attachments?: EmailAttachment[];
 		idempotencyKey?: string;
+		/** Where replies go (the rep who shared a link), instead of the trust center's address. */
+		replyTo?: string | null;
 	},
 ): Promise<{ id: number }> {
 	// A CR or LF in a header line would let its value smuggle in other headers (Bcc:, a second To:).
 	assertHeaderSafe('recipient', input.to);
+	if (input.replyTo) assertHeaderSafe('reply-to address', input.replyTo);
 	if (input.to.trim() === '') throw new Error('an email needs a recipient');
 	const rendered = await renderEmail(input.template, input.props, emailBrand(mail));
 	assertHeaderSafe('subject', rendered.subject);
@@ -179,6 +203,7 @@ export async function enqueueEmail<T extends EmailTemplate>(
 				};
 			}),
 			idempotencyKey,
+			replyTo: input.replyTo ?? null,
 		})
 		// The same key twice is the same email (a retried request): keep the first.
 		.onConflictDoNothing({ target: emailsTable.idempotencyKey })
@@ -219,6 +244,6 @@ export function emailBrand(mail: MailContext): EmailBrand | null {
 	};
 }
 
-function assertHeaderSafe(what: string, value: string): void {
+export function assertHeaderSafe(what: string, value: string): void {
 	if (HEADER_UNSAFE.test(value)) throw new Error(`the email ${what} contains a line break`);
 }
