@@ -155,7 +155,11 @@ export async function getShareLinkActivity(
 				text: `${String(d.email)} confirmed their address (use ${String(d.uses)} of ${String(d.maxUses)})`,
 			});
 		else if (e.type === 'share_link.granted')
-			events.push({ at: e.at, kind: 'granted', text: `Access granted (grant #${String(d.grantId)})` });
+			events.push({
+				at: e.at,
+				kind: 'granted',
+				text: `Access granted (grant #${String(d.grantId)})`,
+			});
 		else if (e.type === 'share_link.revoked')
 			events.push({ at: e.at, kind: 'revoked', text: 'Revoked: the link and its access ended' });
 	}

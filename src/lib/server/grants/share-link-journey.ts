@@ -80,7 +80,11 @@ export async function openShareLink(
 			type: 'share_link.opened',
 			actor: 'anonymous',
 			subject: `share-link:${link.id}`,
-			data: { ip: meta.ip, userAgent: meta.userAgent?.slice(0, 200) ?? null, first: Boolean(first) },
+			data: {
+				ip: meta.ip,
+				userAgent: meta.userAgent?.slice(0, 200) ?? null,
+				first: Boolean(first),
+			},
 		});
 		if (first) await notifyShareLinkOpened(tx, ctx, link, now);
 		return { ok: true, view: await viewOf(tx, link) };

@@ -46,7 +46,9 @@ export const shareLinkFormSchema = z
 			.number({ error: 'Expires in must be a number of days' })
 			.int({ error: 'Expires in must be a whole number of days' })
 			.min(1, { error: 'Expires in must be at least 1 day' })
-			.max(MAX_SHARE_LINK_DAYS, { error: `Expires in must be at most ${MAX_SHARE_LINK_DAYS} days` }),
+			.max(MAX_SHARE_LINK_DAYS, {
+				error: `Expires in must be at most ${MAX_SHARE_LINK_DAYS} days`,
+			}),
 		maxUses: z.coerce
 			.number({ error: 'Uses must be a number' })
 			.int({ error: 'Uses must be a whole number' })
@@ -132,7 +134,8 @@ export async function createShareLink(
 	if (recipient.ok && recipient.email === null && values.delivery === 'email')
 		errors.delivery ??=
 			'Trustroom can only email a link bound to one address: give an address, or copy the link';
-	if (!parsed.success || !recipient.ok || Object.keys(errors).length > 0) return { ok: false, errors };
+	if (!parsed.success || !recipient.ok || Object.keys(errors).length > 0)
+		return { ok: false, errors };
 	const input = parsed.data;
 	const now = ctx.now ?? new Date();
 	const { id: tokenId, secret, token } = generateSessionToken();

@@ -19,7 +19,9 @@ import RequestReceived, {
 import ShareLinkActivity, {
 	type ShareLinkActivityProps,
 } from '../../../../emails/share-link-activity.tsx';
-import ShareLinkInvite, { type ShareLinkInviteProps } from '../../../../emails/share-link-invite.tsx';
+import ShareLinkInvite, {
+	type ShareLinkInviteProps,
+} from '../../../../emails/share-link-invite.tsx';
 import SignInLink, { type SignInLinkProps } from '../../../../emails/sign-in-link.tsx';
 import StaffReview, { type StaffReviewProps } from '../../../../emails/staff-review.tsx';
 import VerifyEmail, { type VerifyEmailProps } from '../../../../emails/verify-email.tsx';
