@@ -132,7 +132,6 @@ export async function submitShareLinkForm(
 	const view = await viewOf(ctx.db, link);
 	const parsed = requestFormSchema.safeParse({
 		...values,
-		title: values.title || 'Not given',
 		reason: '',
 		documents: link.documentSlugs,
 	});
