@@ -91,14 +91,14 @@ export async function openShareLink(
 	});
 }
 
-export interface ShareLinkFormValues {
+export interface ShareLinkEmailFormValues {
 	email: string;
 	name: string;
 	company: string;
 	title: string;
 }
 
-export function readShareLinkEmailForm(form: FormData): ShareLinkFormValues {
+export function readShareLinkEmailForm(form: FormData): ShareLinkEmailFormValues {
 	return {
 		email: String(form.get('email') ?? ''),
 		name: String(form.get('name') ?? ''),
@@ -121,7 +121,7 @@ export type ShareLinkFormResult =
 export async function submitShareLinkForm(
 	ctx: JourneyContext,
 	token: string,
-	values: ShareLinkFormValues,
+	values: ShareLinkEmailFormValues,
 	meta: RequestMeta,
 ): Promise<ShareLinkFormResult> {
 	const now = ctx.now ?? new Date();
