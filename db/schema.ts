@@ -317,6 +317,8 @@ export const shareLinksTable = pgTable(
 	'share_links',
 	{
 		id: serial('id').primaryKey(),
+		/** The public half of the `<tokenId>.<secret>` token; only the secret's SHA-256 is kept. */
+		tokenId: text('token_id'),
 		tokenHash: bytea('token_hash').notNull(),
 		createdBy: integer('created_by')
 			.notNull()
@@ -327,10 +329,18 @@ export const shareLinksTable = pgTable(
 		expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
 		maxUses: integer('max_uses').notNull(),
 		uses: integer('uses').notNull().default(0),
+		/** "An NDA is on file with this company", as the rep stated it: the prospect skips the click-through. */
+		ndaOnFileReference: text('nda_on_file_reference'),
+		firstOpenedAt: timestamp('first_opened_at', { withTimezone: true }),
 		revokedAt: timestamp('revoked_at', { withTimezone: true }),
+		revokedBy: integer('revoked_by').references(() => usersTable.id),
 		createdAt: createdAt(),
 	},
-	(t) => [uniqueIndex('share_links_hash_idx').on(t.tokenHash)],
+	(t) => [
+		uniqueIndex('share_links_hash_idx').on(t.tokenHash),
+		uniqueIndex('share_links_token_id_idx').on(t.tokenId),
+		index('share_links_created_by_idx').on(t.createdBy),
+	],
 );
 
 export const downloadsTable = pgTable(
@@ -418,6 +428,12 @@ export const emailsTable = pgTable(
 		nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull().defaultNow(),
 		lastError: text('last_error'),
 		providerId: text('provider_id'),
+		/** Replies go here (a rep sending a share link), not to the trust center's address. */
+		replyTo: text('reply_to'),
+		/** `slack`: a message for SLACK_WEBHOOK_URL (`text` is what is posted), not an email. */
+		channel: text('channel', { enum: ['email', 'slack'] })
+			.notNull()
+			.default('email'),
 		createdAt: createdAt(),
 		sentAt: timestamp('sent_at', { withTimezone: true }),
 	},

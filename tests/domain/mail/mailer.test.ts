@@ -101,6 +101,26 @@ const samples: { [T in EmailTemplate]: EmailProps[T] } = {
 		acceptUrl: 'https://trust.kestrel.example/admin/invite?token=abc',
 		expiresDays: 7,
 	},
+	'share-link-invite': {
+		repName: 'Sam Seller',
+		trustCenterName: TRUST_CENTER,
+		companyName: 'Kestrel Analytics',
+		shareUrl: 'https://trust.kestrel.example/share/abc123.def456',
+		documents: ['SOC 2 Type II report'],
+		expiresOn: '30 Jun 2026, 14:05 UTC',
+		recipient: 'buyer@prospect.example',
+	},
+	'share-link-activity': {
+		repName: 'Sam Seller',
+		trustCenterName: TRUST_CENTER,
+		kind: 'downloaded',
+		recipient: 'buyer@prospect.example',
+		who: 'buyer@prospect.example',
+		document: 'SOC 2 Type II report',
+		copyId: '7F3K-Q9MD',
+		at: '30 Jun 2026, 14:05 UTC',
+		linkUrl: 'https://trust.kestrel.example/admin/links/1',
+	},
 };
 
 /** Every string and number a sample carries, which both versions must show. */
@@ -136,6 +156,11 @@ describe('renderEmail', () => {
 		['nda-receipt', 'Your receipt for the Mutual Non-Disclosure Agreement (version 2025-01)'],
 		['staff-review', 'Request #12 from Jane Doe (Example Corp) waits for review'],
 		['staff-invitation', 'Ada Admin invited you to the Kestrel Analytics Trust Center'],
+		['share-link-invite', 'Sam Seller shared documents from the Kestrel Analytics Trust Center'],
+		[
+			'share-link-activity',
+			'buyer@prospect.example downloaded SOC 2 Type II report (copy 7F3K-Q9MD)',
+		],
 	] as const)('subjects %s "%s"', async (template, subject) => {
 		expect((await renderEmail(template, samples[template])).subject).toBe(subject);
 	});
@@ -146,6 +171,7 @@ describe('renderEmail', () => {
 			name: SCRIPT,
 			requesterName: SCRIPT,
 			inviterName: SCRIPT,
+			repName: SCRIPT,
 		};
 		const email = await renderEmail(template, props as EmailProps[typeof template]);
 		expect(email.html).not.toContain('<script');

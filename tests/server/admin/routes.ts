@@ -94,6 +94,34 @@ export const STAFF_ROUTES: StaffRoute[] = [
 		permission: 'trace.use',
 		fields: { copyId: 'ZZZZ-ZZZ2' },
 	},
+	{ route: '/admin/links', method: 'GET', path: '/admin/links', permission: 'links.create' },
+	{
+		route: '/admin/links/new',
+		method: 'GET',
+		path: '/admin/links/new',
+		permission: 'links.create',
+	},
+	// An empty form: field errors, no link is made.
+	{
+		route: '/admin/links/new',
+		method: 'POST',
+		path: '/admin/links/new',
+		permission: 'links.create',
+		fields: {},
+	},
+	{
+		route: '/admin/links/[id]',
+		method: 'GET',
+		path: '/admin/links/999999',
+		permission: 'links.create',
+	},
+	{
+		route: '/admin/links/[id]',
+		method: 'POST',
+		path: '/admin/links/999999',
+		permission: 'links.create',
+		fields: { action: 'revoke' },
+	},
 	{
 		route: '/admin/log/export.csv',
 		method: 'GET',

@@ -16,6 +16,12 @@ import NdaReceipt, { type NdaReceiptProps } from '../../../../emails/nda-receipt
 import RequestReceived, {
 	type RequestReceivedProps,
 } from '../../../../emails/request-received.tsx';
+import ShareLinkActivity, {
+	type ShareLinkActivityProps,
+} from '../../../../emails/share-link-activity.tsx';
+import ShareLinkInvite, {
+	type ShareLinkInviteProps,
+} from '../../../../emails/share-link-invite.tsx';
 import SignInLink, { type SignInLinkProps } from '../../../../emails/sign-in-link.tsx';
 import StaffInvitation, {
 	type StaffInvitationProps,
@@ -29,6 +35,8 @@ export type {
 	EmailBrand,
 	NdaReceiptProps,
 	RequestReceivedProps,
+	ShareLinkActivityProps,
+	ShareLinkInviteProps,
 	SignInLinkProps,
 	StaffInvitationProps,
 	StaffReviewProps,
@@ -42,7 +50,9 @@ export type EmailTemplate =
 	| 'access-granted'
 	| 'nda-receipt'
 	| 'staff-review'
-	| 'staff-invitation';
+	| 'staff-invitation'
+	| 'share-link-invite'
+	| 'share-link-activity';
 
 export type EmailProps = {
 	'verify-email': VerifyEmailProps;
@@ -52,6 +62,8 @@ export type EmailProps = {
 	'nda-receipt': NdaReceiptProps;
 	'staff-review': StaffReviewProps;
 	'staff-invitation': StaffInvitationProps;
+	'share-link-invite': ShareLinkInviteProps;
+	'share-link-activity': ShareLinkActivityProps;
 };
 
 /** Who the mail speaks for: the sender, and the name and logo at its head. */
@@ -116,6 +128,17 @@ const TEMPLATES: {
 		component: StaffInvitation,
 		subject: (p) => `${p.inviterName} invited you to the ${p.trustCenterName}`,
 	},
+	'share-link-invite': {
+		component: ShareLinkInvite,
+		subject: (p) => `${p.repName} shared documents from the ${p.trustCenterName}`,
+	},
+	'share-link-activity': {
+		component: ShareLinkActivity,
+		subject: (p) =>
+			p.kind === 'opened'
+				? `Your share link for ${p.recipient} was opened`
+				: `${p.who ?? p.recipient} downloaded ${p.document ?? 'a document'} (copy ${p.copyId})`,
+	},
 };
 
 /** Renders a template to its subject, HTML and plain-text versions. */
@@ -159,10 +182,13 @@ export async function enqueueEmail<T extends EmailTemplate>(
 		props: EmailProps[T];
 		attachments?: EmailAttachment[];
 		idempotencyKey?: string;
+		/** Where replies go (the rep who shared a link), instead of the trust center's address. */
+		replyTo?: string | null;
 	},
 ): Promise<{ id: number }> {
 	// A CR or LF in a header line would let its value smuggle in other headers (Bcc:, a second To:).
 	assertHeaderSafe('recipient', input.to);
+	if (input.replyTo) assertHeaderSafe('reply-to address', input.replyTo);
 	if (input.to.trim() === '') throw new Error('an email needs a recipient');
 	const rendered = await renderEmail(input.template, input.props, emailBrand(mail));
 	assertHeaderSafe('subject', rendered.subject);
@@ -189,6 +215,7 @@ export async function enqueueEmail<T extends EmailTemplate>(
 				};
 			}),
 			idempotencyKey,
+			replyTo: input.replyTo ?? null,
 		})
 		// The same key twice is the same email (a retried request): keep the first.
 		.onConflictDoNothing({ target: emailsTable.idempotencyKey })
@@ -229,6 +256,6 @@ export function emailBrand(mail: MailContext): EmailBrand | null {
 	};
 }
 
-function assertHeaderSafe(what: string, value: string): void {
+export function assertHeaderSafe(what: string, value: string): void {
 	if (HEADER_UNSAFE.test(value)) throw new Error(`the email ${what} contains a line break`);
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Resend } from 'resend';
 import type { Config } from '../platform/config.ts';
 import type { StoredEmail } from './outbox.ts';
+import { postToSlack } from './slack.ts';
 
 const SEND_TIMEOUT_MS = 30_000;
 
@@ -14,7 +15,14 @@ export type SendOutcome =
 
 export type Transport = (email: StoredEmail) => Promise<SendOutcome>;
 
+/** One transport for the outbox's rows: Slack messages to the webhook, emails to Resend or the folder. */
 export function createTransport(config: Config): Transport {
+	const mail = createMailTransport(config);
+	return (message) =>
+		message.channel === 'slack' ? postToSlack(config.slackWebhookUrl, message) : mail(message);
+}
+
+function createMailTransport(config: Config): Transport {
 	if (!config.resendApiKey) return (email) => writeToOutbox(config.outboxDir, email);
 	// Passed explicitly: the SDK would otherwise read RESEND_BASE_URL from the environment itself.
 	const resend = new Resend(config.resendApiKey, { baseUrl: config.resendBaseUrl });
@@ -41,6 +49,7 @@ async function sendWithResend(resend: Resend, email: StoredEmail): Promise<SendO
 			subject: email.subject,
 			html: email.html,
 			text: email.text,
+			...(email.replyTo ? { replyTo: email.replyTo } : {}),
 			attachments: email.attachments.map((a) => ({
 				filename: a.filename,
 				contentType: a.contentType,
@@ -84,6 +93,7 @@ async function writeToOutbox(dir: string, email: StoredEmail): Promise<SendOutco
 		subject: email.subject,
 		html: email.html,
 		text: email.text,
+		replyTo: email.replyTo,
 		attachments: email.attachments,
 		idempotencyKey: email.idempotencyKey,
 		createdAt: email.createdAt.toISOString(),

@@ -22,6 +22,8 @@ export interface Config {
 	/** EMAIL_FROM as given, or null for the default derived from SITE_URL's host. */
 	emailFrom: string | null;
 	outboxDir: string;
+	/** A Slack incoming webhook for staff notifications (reviews, share-link opens, downloads); null: none. */
+	slackWebhookUrl: string | null;
 	/** How long an approved request's access lasts unless its rule says otherwise. */
 	grantDays: number;
 	/** Access requests allowed per hour from one IP address, and for one email address. */
@@ -113,6 +115,14 @@ const variables = {
 		})
 		.optional(),
 	OUTBOX_DIR: z.string().default('.data/outbox'),
+	// Optional: without it nothing goes to Slack. The URL is a secret; it never enters the database.
+	SLACK_WEBHOOK_URL: z
+		.string()
+		.refine((value) => isUrlWithProtocol(value, ['http:', 'https:']), {
+			message:
+				'must be a Slack incoming webhook URL such as https://hooks.slack.com/services/T000/B000/XXXX',
+		})
+		.optional(),
 	GRANT_DAYS: wholeNumber('a number of days such as 90', 1, 3650).default(90),
 	RATE_LIMIT_PER_IP: wholeNumber('requests per hour, such as 20', 1, 100_000).default(20),
 	RATE_LIMIT_PER_EMAIL: wholeNumber('requests per hour, such as 5', 1, 100_000).default(5),
@@ -185,6 +195,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 		// Unset: trust@ the SITE_URL's host, named for the company (mail/outbox.ts senderAddress).
 		emailFrom: read('EMAIL_FROM') ?? null,
 		outboxDir: read('OUTBOX_DIR'),
+		slackWebhookUrl: read('SLACK_WEBHOOK_URL') ?? null,
 		grantDays: read('GRANT_DAYS'),
 		rateLimitPerIp: read('RATE_LIMIT_PER_IP'),
 		rateLimitPerEmail: read('RATE_LIMIT_PER_EMAIL'),

@@ -26,6 +26,7 @@ import {
 	siteLink,
 	trustCenterName,
 } from './context.ts';
+import { grantShareLinkRequest } from '../grants/share-link-journey.ts';
 import { applyApprovalPolicy } from './decisions.ts';
 import {
 	ndaAcceptSchema,
@@ -214,7 +215,9 @@ export async function createNdaAcceptance(
 		});
 		for (const request of waiting) {
 			await setRequestState(tx, request.id, 'nda_accepted', now);
-			await applyApprovalPolicy(tx, ctx, request.id, now);
+			// A share link's request skips the rules: the rep who sent it already decided.
+			if (request.shareLinkId !== null) await grantShareLinkRequest(tx, ctx, request.id, now);
+			else await applyApprovalPolicy(tx, ctx, request.id, now);
 		}
 		return { ok: true, acceptanceId: acceptance.id, decided: waiting.length };
 	});

@@ -5,6 +5,7 @@ import { ndaAcceptancesTable, ndaVersionsTable, usersTable } from '../../../../d
 import { formatDateTime } from '../../content/dates.ts';
 import { can } from '../auth/permissions.ts';
 import { enqueueEmail } from '../mail/outbox.ts';
+import { enqueueSlackMessage, slackEscape } from '../mail/slack.ts';
 import { type JourneyContext, siteLink, trustCenterName } from './context.ts';
 import type { PolicyDecision } from './policy.ts';
 import { getDocumentTitles, getRequestWithRequester } from './requests.ts';
@@ -56,6 +57,10 @@ export async function sendReviewEmails(
 			},
 		});
 	}
+	await enqueueSlackMessage(tx, ctx.config, {
+		kind: 'review',
+		text: `:inbox_tray: Request #${requestId} from ${slackEscape(`${row.requester.name} <${row.requester.email}> (${row.request.company ?? row.requester.company})`)} waits for review: ${slackEscape(documents.join(', '))}. Why: ${slackEscape(decision.why)}. <${siteLink(ctx, '/admin/requests')}|Open the queue>`,
+	});
 	await enqueueEmail(tx, ctx, {
 		to: row.requester.email,
 		template: 'request-received',

@@ -20,6 +20,8 @@ export interface AccessRequestInput {
 	title: string;
 	reason: string;
 	documents: string[];
+	/** The share link this request came through (a rep already decided: no staff review). */
+	shareLinkId?: number | null;
 }
 
 export type RequestState = (typeof accessRequestsTable.$inferSelect)['state'];
@@ -115,6 +117,7 @@ export async function createAccessRequest(
 				company: accessRequestsTable.company,
 				title: accessRequestsTable.title,
 				reason: accessRequestsTable.reason,
+				shareLinkId: accessRequestsTable.shareLinkId,
 			})
 			.from(accessRequestsTable)
 			.where(
@@ -132,7 +135,8 @@ export async function createAccessRequest(
 			repeat.name === input.name &&
 			repeat.company === input.company &&
 			repeat.title === input.title &&
-			(repeat.reason ?? '') === input.reason
+			(repeat.reason ?? '') === input.reason &&
+			repeat.shareLinkId === (input.shareLinkId ?? null)
 		)
 			return { requestId: repeat.id };
 		const [request] = await tx
@@ -144,6 +148,7 @@ export async function createAccessRequest(
 				name: input.name,
 				company: input.company,
 				title: input.title,
+				shareLinkId: input.shareLinkId ?? null,
 				ip: meta.ip,
 				userAgent: meta.userAgent?.slice(0, 500) ?? null,
 				createdAt: now,
@@ -171,7 +176,12 @@ export async function createAccessRequest(
 			type: 'request.created',
 			actor: `requester:${requester.id}`,
 			subject: `request:${request.id}`,
-			data: { email: input.email, documents: input.documents, ip: meta.ip },
+			data: {
+				email: input.email,
+				documents: input.documents,
+				ip: meta.ip,
+				...(input.shareLinkId ? { shareLinkId: input.shareLinkId } : {}),
+			},
 		});
 		return { requestId: request.id };
 	});

@@ -10,6 +10,7 @@ import {
 	type TokenResult,
 } from '../auth/tokens.ts';
 import type { JourneyContext, RequestMeta } from './context.ts';
+import { continueShareLinkRequest } from '../grants/share-link-journey.ts';
 import { applyApprovalPolicy } from './decisions.ts';
 import { verifyNdaOnFile } from './nda.ts';
 import { setRequestState } from './requests.ts';
@@ -75,6 +76,11 @@ export async function validateEmailLink(
 			subject: `request:${request.id}`,
 			data: { ip: meta.ip },
 		});
+		// A share link: the rep already decided, so no approval rules; the use is counted here.
+		if (request.shareLinkId !== null && request.state === 'unverified') {
+			const next = await continueShareLinkRequest(tx, ctx, request.id, now);
+			return { ok: true, sessionToken, requestId: request.id, next };
+		}
 		const onFile = await verifyNdaOnFile(tx, request.requesterId, now);
 		if (onFile && request.state === 'unverified') {
 			await setRequestState(tx, request.id, 'nda_accepted', now);

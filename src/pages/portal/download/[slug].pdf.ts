@@ -5,6 +5,8 @@ import { deliverCopy, type DeliveryResult } from '../../../lib/server/delivery/d
 import { HOME_ACTION, PORTAL_ACTION, problem, renderProblem } from '../../../lib/web/problem.ts';
 import { pdfResponse } from '../../../lib/web/responses.ts';
 import { verifyNdaNeededForDownload } from '../../../lib/server/requests/nda.ts';
+import { notifyDownload } from '../../../lib/server/grants/share-link-activity.ts';
+import { kickEmailSender } from '../../../lib/server/mail/kick.ts';
 
 export const prerender = false;
 
@@ -49,6 +51,10 @@ export const POST: APIRoute = async (context) => {
 		requestMeta(request, locals.client.address),
 	);
 	if (result.ok) {
+		// Slack and the rep who shared the link hear of it; a failure there never costs the copy.
+		await notifyDownload(ctx, result.copyId).then(kickEmailSender, (error: unknown) =>
+			console.error(`Download ${result.copyId}: notification not queued: ${String(error)}`),
+		);
 		return pdfResponse(result.bytes, {
 			filename: result.filename,
 			// Each copy is personal: no cache may keep or share it.

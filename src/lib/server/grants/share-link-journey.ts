@@ -1,0 +1,258 @@
+/**
+ * The prospect's side of a share link: opening it (never consumes it), proving the bound address
+ * by the ordinary magic link, then the NDA unless one is on file, then a grant without staff
+ * review (the rep already decided). Only a verified use counts against the cap.
+ */
+import { and, eq, isNull } from 'drizzle-orm';
+import type { Executor } from '../../../../db/client.ts';
+import { accessRequestsTable, shareLinksTable, usersTable } from '../../../../db/schema.ts';
+import { appendAuditEvent } from '../audit/audit.ts';
+import { fieldErrors } from '../platform/input.ts';
+import { consumeRequestLimits } from '../platform/rate-limit.ts';
+import type { JourneyContext, RequestMeta } from '../requests/context.ts';
+import { requestFormSchema } from '../requests/forms.ts';
+import { verifyNdaOnFile } from '../requests/nda.ts';
+import {
+	createAccessRequest,
+	getDocumentTitles,
+	getRequestWithRequester,
+	setRequestState,
+} from '../requests/requests.ts';
+import { createGrant } from './grants.ts';
+import { notifyShareLinkOpened } from './share-link-activity.ts';
+import {
+	getShareLinkByToken,
+	getShareLinkState,
+	type ShareLink,
+	type ShareLinkState,
+	useShareLink,
+	verifyShareLinkRecipient,
+} from './share-links.ts';
+
+export type ShareLinkRefusal = 'invalid' | Exclude<ShareLinkState, 'active'>;
+
+export interface SharedView {
+	repName: string;
+	documents: string[];
+	expiresAt: Date;
+	boundEmail: string | null;
+	boundDomain: string | null;
+	ndaOnFile: boolean;
+}
+
+export type OpenShareLinkResult =
+	{ ok: true; view: SharedView } | { ok: false; reason: ShareLinkRefusal };
+
+async function viewOf(tx: Executor, link: ShareLink): Promise<SharedView> {
+	const [rep] = await tx
+		.select({ name: usersTable.name })
+		.from(usersTable)
+		.where(eq(usersTable.id, link.createdBy));
+	return {
+		repName: rep?.name ?? 'Your contact',
+		documents: await getDocumentTitles(tx, link.documentSlugs),
+		expiresAt: link.expiresAt,
+		boundEmail: link.boundEmail,
+		boundDomain: link.boundDomain,
+		ndaOnFile: link.ndaOnFileReference !== null,
+	};
+}
+
+/** The link's GET: what is shared, by whom, until when. Logs the open; uses nothing up. */
+export async function openShareLink(
+	ctx: JourneyContext,
+	token: string,
+	meta: RequestMeta,
+): Promise<OpenShareLinkResult> {
+	const now = ctx.now ?? new Date();
+	return ctx.db.transaction(async (tx) => {
+		const link = await getShareLinkByToken(tx, token);
+		if (!link) return { ok: false, reason: 'invalid' };
+		const state = getShareLinkState(link, now);
+		if (state !== 'active') return { ok: false, reason: state };
+		// Only the first open wins this update, so the rep hears about it once.
+		const [first] = await tx
+			.update(shareLinksTable)
+			.set({ firstOpenedAt: now })
+			.where(and(eq(shareLinksTable.id, link.id), isNull(shareLinksTable.firstOpenedAt)))
+			.returning({ id: shareLinksTable.id });
+		await appendAuditEvent(tx, {
+			type: 'share_link.opened',
+			actor: 'anonymous',
+			subject: `share-link:${link.id}`,
+			data: {
+				ip: meta.ip,
+				userAgent: meta.userAgent?.slice(0, 200) ?? null,
+				first: Boolean(first),
+			},
+		});
+		if (first) await notifyShareLinkOpened(tx, ctx, link, now);
+		return { ok: true, view: await viewOf(tx, link) };
+	});
+}
+
+export interface ShareLinkEmailFormValues {
+	email: string;
+	name: string;
+	company: string;
+	title: string;
+}
+
+export function readShareLinkEmailForm(form: FormData): ShareLinkEmailFormValues {
+	return {
+		email: String(form.get('email') ?? ''),
+		name: String(form.get('name') ?? ''),
+		company: String(form.get('company') ?? ''),
+		title: String(form.get('title') ?? ''),
+	};
+}
+
+export type ShareLinkFormResult =
+	| { ok: true; email: string }
+	| { ok: false; reason: ShareLinkRefusal }
+	| { ok: false; reason: 'invalid_form'; errors: Record<string, string>; view: SharedView }
+	| { ok: false; reason: 'wrong_recipient'; view: SharedView }
+	| { ok: false; reason: 'rate_limited'; retryAfterSeconds: number };
+
+/**
+ * The email form's POST: checks the link and the address against its binding, then sends the
+ * ordinary magic link for a request tied to the link. Nothing here counts a use.
+ */
+export async function submitShareLinkForm(
+	ctx: JourneyContext,
+	token: string,
+	values: ShareLinkEmailFormValues,
+	meta: RequestMeta,
+): Promise<ShareLinkFormResult> {
+	const now = ctx.now ?? new Date();
+	const link = await getShareLinkByToken(ctx.db, token);
+	if (!link) return { ok: false, reason: 'invalid' };
+	const state = getShareLinkState(link, now);
+	if (state !== 'active') return { ok: false, reason: state };
+	const view = await viewOf(ctx.db, link);
+	const parsed = requestFormSchema.safeParse({
+		...values,
+		reason: '',
+		documents: link.documentSlugs,
+	});
+	if (!parsed.success)
+		return { ok: false, reason: 'invalid_form', errors: fieldErrors(parsed.error), view };
+	if (!verifyShareLinkRecipient(link, parsed.data.email)) {
+		await ctx.db.transaction((tx) =>
+			appendAuditEvent(tx, {
+				type: 'share_link.refused',
+				actor: 'anonymous',
+				subject: `share-link:${link.id}`,
+				data: { email: parsed.data.email, reason: 'wrong_recipient', ip: meta.ip },
+			}),
+		);
+		return { ok: false, reason: 'wrong_recipient', view };
+	}
+	// The same limits as the request form: a link must not turn into a way to flood an inbox.
+	const limit = await consumeRequestLimits(
+		ctx.db,
+		{ perIp: ctx.config.rateLimitPerIp, perEmail: ctx.config.rateLimitPerEmail },
+		{ ip: meta.ip, email: parsed.data.email },
+	);
+	if (!limit.ok)
+		return { ok: false, reason: 'rate_limited', retryAfterSeconds: limit.retryAfterSeconds };
+	await createAccessRequest(ctx, { ...parsed.data, shareLinkId: link.id }, meta);
+	return { ok: true, email: parsed.data.email };
+}
+
+/**
+ * After the magic link proved the address (in the verification's transaction): counts the use,
+ * then grants at once when an NDA is on file, or sends the prospect to the NDA.
+ */
+export async function continueShareLinkRequest(
+	tx: Executor,
+	ctx: JourneyContext,
+	requestId: number,
+	now: Date,
+): Promise<'nda' | 'portal'> {
+	const { request, requester } = await getRequestWithRequester(tx, requestId);
+	const linkId = request.shareLinkId;
+	if (linkId === null) throw new Error(`Request ${requestId} did not come through a share link`);
+	const [link] = await tx.select().from(shareLinksTable).where(eq(shareLinksTable.id, linkId));
+	if (!link) throw new Error(`Request ${requestId} points at missing share link ${linkId}`);
+	// The binding is checked again on the proven address (the form's check was before the proof).
+	const used = verifyShareLinkRecipient(link, requester.email)
+		? await useShareLink(tx, linkId, now)
+		: ({ ok: false, reason: 'invalid' } as const);
+	if (!used.ok) {
+		await endShareLinkRequest(tx, requestId, linkId, used.reason, now);
+		return 'portal';
+	}
+	await appendAuditEvent(tx, {
+		type: 'share_link.used',
+		actor: `requester:${requester.id}`,
+		subject: `share-link:${linkId}`,
+		data: { requestId, email: requester.email, uses: link.uses + 1, maxUses: link.maxUses },
+	});
+	const onFile = link.ndaOnFileReference !== null || (await verifyNdaOnFile(tx, requester.id, now));
+	if (!onFile) return 'nda';
+	await setRequestState(tx, requestId, 'nda_accepted', now);
+	await grantShareLinkRequest(tx, ctx, requestId, now);
+	return 'portal';
+}
+
+/**
+ * Grants a share-link request whose NDA is settled, without staff review. A link revoked or
+ * expired since the address was proven grants nothing.
+ */
+export async function grantShareLinkRequest(
+	tx: Executor,
+	ctx: JourneyContext,
+	requestId: number,
+	now: Date,
+): Promise<number | null> {
+	const [row] = await tx
+		.select({ link: shareLinksTable })
+		.from(accessRequestsTable)
+		.innerJoin(shareLinksTable, eq(shareLinksTable.id, accessRequestsTable.shareLinkId))
+		.where(eq(accessRequestsTable.id, requestId));
+	if (!row) throw new Error(`Request ${requestId} did not come through a share link`);
+	const { link } = row;
+	// The use was counted at verification; only revocation or expiry can stop it now.
+	const state = link.revokedAt ? 'revoked' : link.expiresAt <= now ? 'expired' : 'active';
+	if (state !== 'active') {
+		await endShareLinkRequest(tx, requestId, link.id, state, now);
+		return null;
+	}
+	const grantId = await createGrant(tx, ctx, requestId, {
+		actor: `user:${link.createdBy}`,
+		grantDays: null,
+		downloadCap: null,
+		now,
+		decidedBy: link.createdBy,
+	});
+	await appendAuditEvent(tx, {
+		type: 'share_link.granted',
+		actor: 'system',
+		subject: `share-link:${link.id}`,
+		data: { requestId, grantId, ndaOnFile: link.ndaOnFileReference },
+	});
+	return grantId;
+}
+
+async function endShareLinkRequest(
+	tx: Executor,
+	requestId: number,
+	linkId: number,
+	reason: ShareLinkRefusal,
+	now: Date,
+): Promise<void> {
+	const note = {
+		invalid: 'the confirmed address is not the one this share link is for',
+		expired: 'the share link expired',
+		used_up: 'the share link had been used as many times as allowed',
+		revoked: 'the share link was revoked',
+	}[reason];
+	await setRequestState(tx, requestId, 'expired', now, { decidedAt: now, decisionNote: note });
+	await appendAuditEvent(tx, {
+		type: 'share_link.refused',
+		actor: 'system',
+		subject: `share-link:${linkId}`,
+		data: { requestId, reason },
+	});
+}
