@@ -141,6 +141,11 @@ function documentFont(shared: Font): Font {
 	const layoutEngine = (font as unknown as { _layoutEngine: LayoutEngineInternals })._layoutEngine;
 	layoutEngine.position = (run) => {
 		run.positions = run.glyphs.map(() => ({ xAdvance: 0, yAdvance: 0, xOffset: 0, yOffset: 0 }));
+		// What the OpenType engine's positioning also does: put right-to-left runs in visual order.
+		if (run.direction === 'rtl' && typeof layoutEngine.engine?.position === 'function') {
+			run.glyphs.reverse();
+			run.positions.reverse();
+		}
 	};
 	const getGlyph = font.getGlyph.bind(font);
 	font.getGlyph = (id: number, codePoints?: number[]) => {
@@ -153,7 +158,8 @@ function documentFont(shared: Font): Font {
 }
 
 interface LayoutEngineInternals {
-	position(run: { glyphs: unknown[]; positions: object[] }): void;
+	engine?: { position?: unknown };
+	position(run: { glyphs: unknown[]; positions: object[]; direction: string }): void;
 }
 
 interface FontkitInternals {

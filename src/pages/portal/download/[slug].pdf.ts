@@ -3,7 +3,7 @@ import { deliveryContext } from '../../../lib/web/delivery.ts';
 import { journeyContext, requestMeta } from '../../../lib/web/context.ts';
 import { deliverCopy, type DeliveryResult } from '../../../lib/server/delivery/downloads.ts';
 import { HOME_ACTION, PORTAL_ACTION, problem, renderProblem } from '../../../lib/web/problem.ts';
-import { pdfResponse } from '../../../lib/web/responses.ts';
+import { pdfStreamResponse } from '../../../lib/web/responses.ts';
 
 export const prerender = false;
 
@@ -37,7 +37,7 @@ export const POST: APIRoute = async (context) => {
 		requestMeta(request, locals.client.address),
 	);
 	if (result.ok) {
-		return pdfResponse(result.bytes, {
+		return pdfStreamResponse(result.copy.stream, result.copy.byteLength, {
 			filename: result.filename,
 			// Each copy is personal: no cache may keep or share it.
 			cacheControl: 'no-store',
