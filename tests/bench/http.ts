@@ -63,6 +63,7 @@ export async function benchHttp(reports: string[]): Promise<void> {
 			file,
 		]);
 		for (const args of [
+			['db', 'migrate'],
 			['rules', 'add', '--domain', 'bench.example', '--action', 'approve'],
 			...uploads,
 		]) {

@@ -31,12 +31,14 @@ async function main(): Promise<void> {
 	console.log(
 		`Load average before the run: ${load} (${(await import('node:os')).availableParallelism()} cores)`,
 	);
-	const rows: EngineRow[] = [];
-	for (const file of present) {
-		rows.push(await benchEngines(file));
-		console.log(`measured ${file}`);
+	if (!process.env.BENCH_SKIP_ENGINES) {
+		const rows: EngineRow[] = [];
+		for (const file of present) {
+			rows.push(await benchEngines(file));
+			console.log(`measured ${file}`);
+		}
+		printEngineRows(rows);
 	}
-	printEngineRows(rows);
 	if (process.env.BENCH_SKIP_HTTP) return;
 	await benchHttp(present);
 }

@@ -56,7 +56,11 @@ export function streamCopy(
 	};
 	const stream = new ReadableStream<Uint8Array>(
 		{
-			pull(controller) {
+			async pull(controller) {
+				// One slice per turn of the event loop: a reader that never waits (Astro's writer
+				// does not) would otherwise hash and queue the whole copy in one go, and every other
+				// request would wait for it.
+				await nextTurn();
 				const slice = next();
 				if (slice) {
 					controller.enqueue(slice);

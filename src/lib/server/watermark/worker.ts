@@ -2,6 +2,8 @@
  * The stamping worker thread (piscina). Loaded by path from the project root, also by the bundled
  * server, so every import here is a relative `.ts` path or a package.
  */
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { measureText } from '../pdf/text-runs.ts';
 import { assembleCopy, type CopyParts } from './copy.ts';
@@ -12,6 +14,15 @@ export type WorkerTask =
 	| { kind: 'stamp'; bytes: Uint8Array; input: StampInput }
 	| { kind: 'copy'; plan: StampPlan; bodyLength: number; input: StampInput }
 	| { kind: 'prepare'; bytes: Uint8Array };
+
+// This thread yields the CPU to the server's event loop: pages stay fast while copies are made.
+// (Linux: a thread's own id from /proc/thread-self; niceness is per thread there.) Best effort.
+try {
+	const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+	if (Number.isInteger(tid) && tid !== process.pid) setPriority(tid, 10);
+} catch {
+	// Another system, or no permission: run at the process's priority.
+}
 
 // Parse the Latin font now, while the thread is idle, not during the first request.
 measureText('Confidential', 1);
