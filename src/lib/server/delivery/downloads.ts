@@ -230,14 +230,19 @@ export async function deliverCopy(
 	}
 	const { head, tail } = stamped.parts;
 	const { body } = stamped;
-	// The copy counts as served once its bytes are out, or once the reader stopped taking them:
-	// a partial copy is stamped (its own objects come first) and must use up a download.
-	const copy = streamCopy([head, body, tail], (sha256) =>
-		ctx.db
+	try {
+		// Served from the first byte on: a cut-off copy is stamped too (its own objects come first)
+		// and uses up a download. No row marked served, no bytes.
+		await ctx.db
 			.update(downloadsTable)
-			.set({ status: 'served', outputSha256: sha256 })
-			.where(eq(downloadsTable.id, started.downloadId))
-			.then(() => undefined),
+			.set({ status: 'served' })
+			.where(eq(downloadsTable.id, started.downloadId));
+	} catch (error) {
+		console.error(`Copy ${started.copyId} could not be marked served, not sent: ${String(error)}`);
+		return { ok: false, reason: 'log_unavailable' };
+	}
+	const copy = streamCopy([head, body, tail], (sha256) =>
+		recordHash(ctx.db, started.downloadId, sha256),
 	);
 	return {
 		ok: true,
@@ -245,6 +250,25 @@ export async function deliverCopy(
 		copyId: started.copyId,
 		filename: copyFilename(ctx.companyName, eligible.documentTitle, requester.name),
 	};
+}
+
+/**
+ * The output hash, once the copy has gone out (or the reader stopped): retried for a while, since
+ * the database may be restarting; without it a trace cannot say the file is byte-identical.
+ */
+async function recordHash(db: Database, downloadId: number, sha256: string): Promise<void> {
+	for (let attempt = 0; ; attempt++) {
+		try {
+			await db
+				.update(downloadsTable)
+				.set({ outputSha256: sha256 })
+				.where(eq(downloadsTable.id, downloadId));
+			return;
+		} catch (error) {
+			if (attempt >= 5) throw error;
+			await new Promise((resolve) => setTimeout(resolve, 1000 * 2 ** attempt));
+		}
+	}
 }
 
 /** The version's preparation and this copy's own parts. */

@@ -105,6 +105,11 @@ function copyInfo(plan: StampPlan, input: StampInput): string {
 	].join('\n');
 }
 
+/** "00" to "99", for writing offsets two digits at a time. */
+const DIGIT_PAIRS = Uint8Array.from({ length: 200 }, (_, i) =>
+	i % 2 === 0 ? 48 + Math.floor(i / 20) : 48 + ((i >> 1) % 10),
+);
+
 /**
  * `xref` with one subsection per run of consecutive object numbers (entry 0 is the head of the
  * free list), each entry exactly 20 bytes, then the trailer. Written byte by byte: a report has
@@ -117,36 +122,47 @@ function crossReferenceTable(
 ): Uint8Array {
 	offsets[0] = -2; // the free-list head
 	const someGenerations = Object.keys(generations).length > 0;
-	const runs: [number, number][] = [];
-	for (let i = 0; i < offsets.length; i++) {
-		if (offsets[i] === -1) continue;
-		const last = runs.at(-1);
-		if (last && last[0] + last[1] === i) last[1]++;
-		else runs.push([i, 1]);
+	const starts: number[] = [];
+	const counts: number[] = [];
+	const n = offsets.length;
+	for (let i = 0; i < n;) {
+		if (offsets[i] === -1) {
+			i++;
+			continue;
+		}
+		const start = i;
+		while (i < n && offsets[i] !== -1) i++;
+		starts.push(start);
+		counts.push(i - start);
 	}
 	let size = 5 + trailer.length;
-	for (const [start, count] of runs) size += `${start} ${count}\n`.length + count * 20;
-	const out = Buffer.alloc(size);
+	for (let r = 0; r < starts.length; r++)
+		size += `${starts[r]} ${counts[r]}\n`.length + counts[r]! * 20;
+	const out = Buffer.allocUnsafe(size); // every byte is written below
 	let at = out.write('xref\n', 0, 'latin1');
-	for (const [start, count] of runs) {
-		at += out.write(`${start} ${count}\n`, at, 'latin1');
-		for (let i = start; i < start + count; i++) {
+	for (let r = 0; r < starts.length; r++) {
+		const start = starts[r]!;
+		const end = start + counts[r]!;
+		at += out.write(`${start} ${counts[r]}\n`, at, 'latin1');
+		for (let i = start; i < end; i++) {
 			if (i === 0) {
 				at += out.write('0000000000 65535 f \n', at, 'latin1');
 				continue;
 			}
 			// Offsets stay below 2 GB (uploads are capped far lower): integer arithmetic is exact.
 			let value = offsets[i]! | 0;
-			for (let d = 9; d >= 0; d--) {
-				const next = (value / 10) | 0;
-				out[at + d] = 48 + value - next * 10;
+			for (let p = at + 8; p >= at; p -= 2) {
+				const next = (value / 100) | 0;
+				const pair = (value - next * 100) << 1;
+				out[p] = DIGIT_PAIRS[pair]!;
+				out[p + 1] = DIGIT_PAIRS[pair + 1]!;
 				value = next;
 			}
 			out[at + 10] = 32;
 			let generation = someGenerations ? (generations[i] ?? 0) : 0;
-			for (let d = 15; d >= 11; d--) {
+			for (let p = at + 15; p >= at + 11; p--) {
 				const next = (generation / 10) | 0;
-				out[at + d] = 48 + generation - next * 10;
+				out[p] = 48 + generation - next * 10;
 				generation = next;
 			}
 			out[at + 16] = 32;
