@@ -19,7 +19,7 @@ export type WorkerTask =
 // (Linux: a thread's own id from /proc/thread-self; niceness is per thread there.) Best effort.
 try {
 	const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
-	if (Number.isInteger(tid) && tid !== process.pid) setPriority(tid, 10);
+	if (Number.isInteger(tid) && tid !== process.pid) setPriority(tid, 5);
 } catch {
 	// Another system, or no permission: run at the process's priority.
 }
