@@ -282,6 +282,24 @@ export const documentVersionsTable = pgTable(
 	(t) => [index('document_versions_document_idx').on(t.documentId)],
 );
 
+/**
+ * A version prepared for copy-speed stamping (src/lib/server/watermark/prepare.ts): its objects
+ * serialised once, with the pages pointing at per-copy watermark forms. One per version; a
+ * preparation of an older `format` is made again on first use.
+ */
+export const stampPreparationsTable = pgTable('stamp_preparations', {
+	versionId: integer('version_id')
+		.primaryKey()
+		.references(() => documentVersionsTable.id, { onDelete: 'cascade' }),
+	format: integer('format').notNull(),
+	/** The plan without its offsets (StampPlan). */
+	plan: jsonb('plan').$type<Record<string, unknown>>().notNull(),
+	/** Where each object starts in the body, by object number: float64, little-endian. */
+	offsets: bytea('offsets').notNull(),
+	body: bytea('body').notNull(),
+	createdAt: createdAt(),
+});
+
 export const grantsTable = pgTable(
 	'grants',
 	{

@@ -70,6 +70,7 @@ export const commands: Record<string, Command> = {
 					pages: check.pages,
 					period: report.period,
 					actor: 'cli',
+					preparation: check.preparation,
 				});
 				console.log(
 					`Stored ${slug} version ${version.id}: ${check.pages} pages, ${formatKb(bytes.byteLength)}, sha256 ${version.sha256}`,

@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { preflightPdf } from '../../lib/server/documents/preflight.ts';
 import { COPY_ID_PATTERN, generateCopyId } from '../../lib/server/watermark/copy-id.ts';
-import { stampPdf } from '../../lib/server/watermark/stamp.ts';
+import { assembleCopy } from '../../lib/server/watermark/copy.ts';
 import { cliConfig, type Command, readInput, required, UsageError } from '../command.ts';
 
 import { isRealDate } from '../../lib/content/dates.ts';
@@ -43,7 +43,8 @@ export const commands: Record<string, Command> = {
 			const check = await preflightPdf(bytes);
 			if (!check.ok) throw new Error(`${input} cannot be stamped: ${check.reason}`);
 			const config = cliConfig();
-			const stamped = await stampPdf(bytes, {
+			const { plan, body } = check.preparation;
+			const { head, tail } = await assembleCopy(plan, body.byteLength, {
 				name: required(values, 'name', "the recipient's full name"),
 				email: required(values, 'email', "the recipient's email"),
 				company: required(values, 'company', "the recipient's company"),
@@ -55,7 +56,7 @@ export const commands: Record<string, Command> = {
 				verifyUrl: `${config.siteUrl}/verify/${copyId}`,
 				documentTitle: (values.title as string | undefined) ?? basename(input, '.pdf'),
 			});
-			await writeFile(output, stamped);
+			await writeFile(output, [head, body, tail]);
 			console.log(`Stamped ${check.pages} pages as copy ${copyId} → ${output}`);
 			console.log(
 				'This copy is not recorded: /verify will not know it. Note the id if you need to trace it.',

@@ -16,7 +16,15 @@ export function deliveryContext(ctx: JourneyContext): DeliveryContext {
 		db: ctx.db,
 		siteUrl: config.siteUrl,
 		companyName: ctx.companyName,
-		stamp: (bytes, input) => pool.stamp(bytes, input),
+		stamp: (plan, bodyLength, input) => pool.copy(plan, bodyLength, input),
+		async prepare(bytes) {
+			const result = await pool.prepare(bytes);
+			if (!result.ok) {
+				const why = result.reason === 'busy' ? 'the stamping workers are busy' : result.message;
+				throw new Error(`preparing the version for stamping failed: ${why}`);
+			}
+			return result.prepared;
+		},
 		generateCopyId,
 	};
 }

@@ -6,6 +6,8 @@ import type { DatabaseHandle } from '../../../db/client.ts';
 import {
 	auditEventsTable,
 	documentsTable,
+	documentVersionsTable,
+	stampPreparationsTable,
 	downloadsTable,
 	grantDocumentsTable,
 	grantsTable,
@@ -15,18 +17,32 @@ import { validateAuditChain } from '../../../src/lib/server/audit/audit.ts';
 import { createDocumentVersion } from '../../../src/lib/server/documents/documents.ts';
 import { syncContent } from '../../../src/lib/server/content/sync.ts';
 import { copyFilename, getCopy, maskEmail } from '../../../src/lib/server/delivery/copies.ts';
-import { deliverCopy, type DeliveryContext } from '../../../src/lib/server/delivery/downloads.ts';
+import { sha256Hex } from '../../../src/lib/server/platform/crypto.ts';
+import {
+	deliverCopy,
+	type DeliveryContext,
+	type DeliveryResult,
+} from '../../../src/lib/server/delivery/downloads.ts';
 import type { Requester } from '../../../src/lib/server/auth/requester-session.ts';
 import { readTrustContent } from '../../../src/lib/server/content/reader.ts';
-import type { StampResult } from '../../../src/lib/server/watermark/pool.ts';
+import type { CopyResult } from '../../../src/lib/server/watermark/pool.ts';
 import { generateCopyId } from '../../../src/lib/server/watermark/copy-id.ts';
-import { stampPdf } from '../../../src/lib/server/watermark/stamp.ts';
+import { assembleCopy } from '../../../src/lib/server/watermark/copy.ts';
+import { PREPARATION_FORMAT, prepareDocument } from '../../../src/lib/server/watermark/prepare.ts';
 import { databases } from '../../helpers/db.ts';
 import { hasTool, pdfPagesText } from '../../helpers/pdf.ts';
 
 const content = readTrustContent('src/content');
 const meta = { ip: '198.51.100.9', userAgent: 'Vitest' };
 const DAY = 86_400_000;
+
+async function readCopy(result: DeliveryResult): Promise<Uint8Array> {
+	if (!result.ok) throw new Error(result.reason);
+	return new Uint8Array(await new Response(result.copy.stream).arrayBuffer());
+}
+
+const pdfPagesTextIfTools = (bytes: Uint8Array) =>
+	hasTool('pdftotext') ? pdfPagesText(bytes) : null;
 
 describe('copy file names and masked emails', () => {
 	it.each([
@@ -58,19 +74,19 @@ describe.each(databases())('deliverCopy on %s', (backend) => {
 	let jane: Requester;
 	let bob: Requester;
 	const stampCalls: number[] = [];
-	let nextStamp:
-		| ((bytes: Uint8Array, input: Parameters<DeliveryContext['stamp']>[1]) => Promise<StampResult>)
-		| null = null;
+	let nextStamp: ((...args: Parameters<DeliveryContext['stamp']>) => Promise<CopyResult>) | null =
+		null;
 	const ctx = (): DeliveryContext => ({
 		db: handle.db,
 		siteUrl: 'https://trust.example',
 		companyName: 'Kestrel Analytics',
 		generateCopyId,
-		async stamp(bytes, input) {
+		async stamp(plan, bodyLength, input) {
 			stampCalls.push(Date.now());
-			if (nextStamp) return nextStamp(bytes, input);
-			return { ok: true, bytes: await stampPdf(bytes, input) };
+			if (nextStamp) return nextStamp(plan, bodyLength, input);
+			return { ok: true, parts: await assembleCopy(plan, bodyLength, input) };
 		},
+		prepare: prepareDocument,
 	});
 
 	async function smallReport(): Promise<Uint8Array> {
@@ -150,19 +166,28 @@ describe.each(databases())('deliverCopy on %s', (backend) => {
 			.from(downloadsTable)
 			.where(eq(downloadsTable.copyId, result.copyId));
 		expect(row).toMatchObject({
-			status: 'served',
 			requesterId: jane.id,
 			ip: '198.51.100.9',
 			userAgent: 'Vitest',
 		});
-		expect(row?.outputSha256).toMatch(/^[0-9a-f]{64}$/);
+		// Logged, and marked served, before the first byte; the hash follows the last one.
+		expect(row).toMatchObject({ status: 'served', outputSha256: null });
 		const events = await handle.db
 			.select()
 			.from(auditEventsTable)
 			.where(eq(auditEventsTable.subject, `copy:${result.copyId}`));
 		expect(events.map((e) => e.type)).toEqual(['download.started']);
+		const bytes = await readCopy(result);
+		expect(bytes.byteLength).toBe(result.copy.byteLength);
+		// The hash taken on the way out is the whole copy's, recorded once the last byte left.
+		expect(await result.copy.recorded).toBe(sha256Hex(bytes));
+		const [served] = await handle.db
+			.select()
+			.from(downloadsTable)
+			.where(eq(downloadsTable.copyId, result.copyId));
+		expect(served).toMatchObject({ status: 'served', outputSha256: sha256Hex(bytes) });
 		if (hasTool('pdftotext')) {
-			const pages = pdfPagesText(result.bytes);
+			const pages = pdfPagesText(bytes);
 			expect(pages).toHaveLength(3);
 			for (const page of pages) {
 				const text = page.replace(/\s+/g, ' ');
@@ -277,6 +302,99 @@ describe.each(databases())('deliverCopy on %s', (backend) => {
 		expect(second.ok).toBe(true);
 		expect((second as { copyId: string }).copyId).not.toBe(first.copyId);
 	});
+
+	it('records the whole copy as served when the reader stops early', async () => {
+		await clearGrants(bob);
+		await grant(bob);
+		const result = await deliverCopy(ctx(), bob, 'soc2-type2-2025', meta);
+		if (!result.ok) throw new Error(result.reason);
+		const reader = result.copy.stream.getReader();
+		await reader.read();
+		await reader.cancel();
+		const sha = await result.copy.recorded;
+		const [row] = await handle.db
+			.select()
+			.from(downloadsTable)
+			.where(eq(downloadsTable.copyId, result.copyId));
+		expect(row).toMatchObject({ status: 'served', outputSha256: sha });
+	});
+
+	it('prepares a version stored without a preparation on first use, and keeps it', async () => {
+		await clearGrants(bob);
+		await grant(bob);
+		const [version] = await handle.db
+			.select({ id: documentVersionsTable.id })
+			.from(documentVersionsTable)
+			.innerJoin(documentsTable, eq(documentsTable.id, documentVersionsTable.documentId))
+			.where(eq(documentsTable.slug, 'bridge-letter-2026'));
+		await handle.db
+			.delete(stampPreparationsTable)
+			.where(eq(stampPreparationsTable.versionId, version!.id));
+		await grant(bob, { slugs: ['bridge-letter-2026'] });
+		const result = await deliverCopy(ctx(), bob, 'bridge-letter-2026', meta);
+		expect(pdfPagesTextIfTools(await readCopy(result))).toSatisfy((pages: string[] | null) =>
+			pages === null
+				? true
+				: pages.every((page) => page.includes((result as { copyId: string }).copyId)),
+		);
+		const stored = await handle.db
+			.select({ format: stampPreparationsTable.format })
+			.from(stampPreparationsTable)
+			.where(eq(stampPreparationsTable.versionId, version!.id));
+		expect(stored).toEqual([{ format: PREPARATION_FORMAT }]);
+	});
+
+	it('copies a new version from its own preparation and drops the old one', async () => {
+		await clearGrants(bob);
+		await grant(bob);
+		const before = await preparedVersions('soc2-type2-2025');
+		expect(before).toHaveLength(1);
+		const pdf = await PDFDocument.create();
+		const font = await pdf.embedFont(StandardFonts.Helvetica);
+		pdf.addPage().drawText('Second edition', { x: 72, y: 720, size: 14, font });
+		const next = await createDocumentVersion(handle.db, {
+			slug: 'soc2-type2-2025',
+			bytes: await pdf.save(),
+			filename: 'v2.pdf',
+			pages: 1,
+			actor: 'test',
+		});
+		expect(await preparedVersions('soc2-type2-2025')).toEqual([next.id]);
+		const result = await deliverCopy(ctx(), bob, 'soc2-type2-2025', meta);
+		const bytes = await readCopy(result);
+		if (hasTool('pdftotext')) {
+			const pages = pdfPagesText(bytes);
+			expect(pages).toHaveLength(1);
+			expect(pages[0]).toContain('Second edition');
+		}
+	});
+
+	it('refuses to store a version that cannot be prepared, and says why', async () => {
+		await expect(
+			createDocumentVersion(handle.db, {
+				slug: 'soc2-type2-2025',
+				bytes: new TextEncoder().encode('%PDF-1.7\nnot really'),
+				filename: 'broken.pdf',
+				pages: 1,
+				actor: 'test',
+			}),
+		).rejects.toThrow(
+			/cannot be prepared for stamping copies: the PDF (cannot be read|has no pages)/,
+		);
+	});
+
+	async function preparedVersions(slug: string): Promise<number[]> {
+		const rows = await handle.db
+			.select({ id: stampPreparationsTable.versionId })
+			.from(stampPreparationsTable)
+			.innerJoin(
+				documentVersionsTable,
+				eq(documentVersionsTable.id, stampPreparationsTable.versionId),
+			)
+			.innerJoin(documentsTable, eq(documentsTable.id, documentVersionsTable.documentId))
+			.where(eq(documentsTable.slug, slug));
+		return rows.map((r) => r.id);
+	}
 
 	it('keeps the audit chain intact through all of it', async () => {
 		expect((await validateAuditChain(handle.db)).ok).toBe(true);

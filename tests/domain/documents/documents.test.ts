@@ -28,7 +28,12 @@ async function onePagePdf(text = 'Fixture page'): Promise<Uint8Array> {
 
 describe('preflightPdf', () => {
 	it('accepts a plain PDF and counts its pages', async () => {
-		expect(await preflightPdf(await onePagePdf())).toEqual({ ok: true, pages: 1, warnings: [] });
+		expect(await preflightPdf(await onePagePdf())).toMatchObject({
+			ok: true,
+			pages: 1,
+			warnings: [],
+			preparation: { plan: { pages: 1 } },
+		});
 	});
 
 	it.each([

@@ -1,7 +1,9 @@
 /**
  * Delivering a stamped copy. The order is the point: check the grant, then write the download row
  * and its audit event in one transaction, and only then stamp and hand out bytes. No log row, no
- * bytes. A failed stamp marks the row failed, which does not use up the download cap.
+ * bytes. A failed stamp marks the row failed, which does not use up the download cap. The copy
+ * streams out (its own objects first, then the version's prepared body); its SHA-256 is taken from
+ * the bytes as they go and recorded when the last one has left.
  */
 import { and, count, desc, eq, isNull, lt, ne } from 'drizzle-orm';
 import type { Database } from '../../../../db/client.ts';
@@ -13,18 +15,19 @@ import {
 	grantsTable,
 } from '../../../../db/schema.ts';
 import { appendAuditEvent } from '../audit/audit.ts';
-import { getVersionBytes } from '../documents/version-cache.ts';
-import { sha256HexAsync } from '../platform/crypto.ts';
+import { getPreparedVersion } from '../documents/version-cache.ts';
 import { copyFilename } from './copies.ts';
+import { type IssuedCopy, streamCopy } from './copy-stream.ts';
 import type { RequestMeta } from '../requests/context.ts';
 import type { Requester } from '../auth/requester-session.ts';
-import type { StampResult } from '../watermark/pool.ts';
+import type { CopyResult } from '../watermark/pool.ts';
+import type { PreparedDocument, StampPlan } from '../watermark/prepare.ts';
 import type { StampInput } from '../watermark/stamp.ts';
 
 export type DenialReason = 'not_granted' | 'expired' | 'revoked' | 'cap_reached' | 'no_version';
 
 export type DeliveryResult =
-	| { ok: true; bytes: Uint8Array; filename: string; copyId: string }
+	| { ok: true; copy: IssuedCopy; filename: string; copyId: string }
 	| { ok: false; reason: DenialReason }
 	| { ok: false; reason: 'log_unavailable' }
 	| { ok: false; reason: 'busy'; retryAfterSeconds: number }
@@ -34,7 +37,10 @@ export interface DeliveryContext {
 	db: Database;
 	siteUrl: string;
 	companyName: string;
-	stamp(bytes: Uint8Array, input: StampInput): Promise<StampResult>;
+	/** One copy's own parts for a prepared version (in a worker: watermark/pool.ts). */
+	stamp(plan: StampPlan, bodyLength: number, input: StampInput): Promise<CopyResult>;
+	/** Prepares a version stored without a preparation; throws with the reason it cannot. */
+	prepare(bytes: Uint8Array): Promise<PreparedDocument>;
 	generateCopyId(): string;
 	now?: Date;
 }
@@ -192,9 +198,7 @@ export async function deliverCopy(
 		return { ok: false, reason: 'log_unavailable' };
 	}
 
-	// Shared memory: the workers read the cached original in place.
-	const original = await getVersionBytes(ctx.db, eligible.versionId);
-	const stamped = await ctx.stamp(original, {
+	const stamped = await makeCopy(ctx, eligible.versionId, {
 		name: requester.name,
 		email: requester.email,
 		company: requester.company,
@@ -207,6 +211,7 @@ export async function deliverCopy(
 		documentTitle: eligible.documentTitle,
 	});
 	if (!stamped.ok) {
+		const failure = stamped;
 		await ctx.db.transaction(async (tx) => {
 			await tx
 				.update(downloadsTable)
@@ -216,24 +221,76 @@ export async function deliverCopy(
 				type: 'download.failed',
 				actor: 'system',
 				subject: `copy:${started.copyId}`,
-				data: { reason: stamped.reason, message: 'message' in stamped ? stamped.message : null },
+				data: { reason: failure.reason, message: 'message' in failure ? failure.message : null },
 			});
 		});
-		if (stamped.reason === 'busy')
-			return { ok: false, reason: 'busy', retryAfterSeconds: stamped.retryAfterSeconds };
+		if (failure.reason === 'busy')
+			return { ok: false, reason: 'busy', retryAfterSeconds: failure.retryAfterSeconds };
 		return { ok: false, reason: 'stamp_failed', copyId: started.copyId };
 	}
-	await ctx.db
-		.update(downloadsTable)
-		// WebCrypto hashes off the event loop (a multi-megabyte copy would stall it here).
-		.set({ status: 'served', outputSha256: await sha256HexAsync(stamped.bytes) })
-		.where(eq(downloadsTable.id, started.downloadId));
+	const { head, tail } = stamped.parts;
+	const { body } = stamped;
+	try {
+		// Served from the first byte on: a cut-off copy is stamped too (its own objects come first)
+		// and uses up a download. No row marked served, no bytes.
+		await ctx.db
+			.update(downloadsTable)
+			.set({ status: 'served' })
+			.where(eq(downloadsTable.id, started.downloadId));
+	} catch (error) {
+		console.error(`Copy ${started.copyId} could not be marked served, not sent: ${String(error)}`);
+		return { ok: false, reason: 'log_unavailable' };
+	}
+	const copy = streamCopy([head, body, tail], (sha256) =>
+		recordHash(ctx.db, started.downloadId, sha256),
+	);
 	return {
 		ok: true,
-		bytes: stamped.bytes,
+		copy,
 		copyId: started.copyId,
 		filename: copyFilename(ctx.companyName, eligible.documentTitle, requester.name),
 	};
+}
+
+/**
+ * The output hash, once the copy has gone out (or the reader stopped): retried for a while, since
+ * the database may be restarting; without it a trace cannot say the file is byte-identical.
+ */
+async function recordHash(db: Database, downloadId: number, sha256: string): Promise<void> {
+	for (let attempt = 0; ; attempt++) {
+		try {
+			await db
+				.update(downloadsTable)
+				.set({ outputSha256: sha256 })
+				.where(eq(downloadsTable.id, downloadId));
+			return;
+		} catch (error) {
+			if (attempt >= 5) throw error;
+			await new Promise((resolve) => setTimeout(resolve, 1000 * 2 ** attempt));
+		}
+	}
+}
+
+/** The version's preparation and this copy's own parts. */
+async function makeCopy(
+	ctx: DeliveryContext,
+	versionId: number,
+	input: StampInput,
+): Promise<
+	(Extract<CopyResult, { ok: true }> & { body: Uint8Array }) | Exclude<CopyResult, { ok: true }>
+> {
+	let prepared: PreparedDocument;
+	try {
+		prepared = await getPreparedVersion(ctx.db, versionId, ctx.prepare);
+	} catch (error) {
+		return { ok: false, reason: 'failed', message: firstLine(error) };
+	}
+	const result = await ctx.stamp(prepared.plan, prepared.body.byteLength, input);
+	return result.ok ? { ...result, body: prepared.body } : result;
+}
+
+function firstLine(error: unknown): string {
+	return (error instanceof Error ? error.message : String(error)).split('\n')[0]!.slice(0, 300);
 }
 
 class DenialError extends Error {

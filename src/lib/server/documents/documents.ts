@@ -8,6 +8,8 @@ import { documentsTable, documentVersionsTable, usersTable } from '../../../../d
 import { appendAuditEvent } from '../audit/audit.ts';
 import { sha256Hex } from '../platform/crypto.ts';
 import { getSetting, setSetting } from '../platform/settings.ts';
+import { type PreparedDocument, prepareDocument } from '../watermark/prepare.ts';
+import { invalidatePreparations, storePreparation } from './version-cache.ts';
 
 export interface NewVersion {
 	slug: string;
@@ -17,10 +19,30 @@ export interface NewVersion {
 	period?: { start: string; end: string } | null;
 	uploadedBy?: number | null;
 	actor: string;
+	/**
+	 * The version prepared for stamping (preflightPdf returns it). Without one it is prepared here,
+	 * on this thread; a file that cannot be prepared is refused with an error that says why.
+	 */
+	preparation?: PreparedDocument;
 }
 
-/** Stores a new version of a document and marks the previous one superseded, in one transaction. */
+/**
+ * Stores a new version of a document with its stamping preparation, marks the previous one
+ * superseded and drops the previous preparations, in one transaction.
+ */
 export async function createDocumentVersion(db: Database, input: NewVersion) {
+	let preparation = input.preparation;
+	if (!preparation) {
+		try {
+			preparation = await prepareDocument(input.bytes);
+		} catch (error) {
+			const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0];
+			throw new Error(`The PDF cannot be prepared for stamping copies: ${reason}`, {
+				cause: error,
+			});
+		}
+	}
+	const prepared = preparation;
 	return db.transaction(async (tx) => {
 		const [document] = await tx
 			.select()
@@ -53,6 +75,9 @@ export async function createDocumentVersion(db: Database, input: NewVersion) {
 					ne(documentVersionsTable.id, version.id),
 				),
 			);
+		await storePreparation(tx, version.id, prepared);
+		// A version's copies are made from its own preparation only; older ones go with it.
+		await invalidatePreparations(tx, document.id, version.id);
 		await appendAuditEvent(tx, {
 			type: 'document.version_created',
 			actor: input.actor,

@@ -51,27 +51,62 @@ interface Cluster {
 	replaced: boolean;
 }
 
+/** What a grapheme needs, worked out once per process: stamps draw the same characters again. */
+interface Grapheme {
+	needed: number[];
+	kind: Kind;
+	covered: Map<FaceId, boolean>;
+	drawn: Map<FaceId, string>;
+}
+const graphemeCache = new Map<string, Grapheme>();
+
+function graphemeOf(segment: string): Grapheme {
+	let info = graphemeCache.get(segment);
+	if (!info) {
+		const needed = [...segment].filter((ch) => !IGNORABLE.test(ch)).map((ch) => ch.codePointAt(0)!);
+		info = { needed, kind: kindOf(segment), covered: new Map(), drawn: new Map() };
+		if (graphemeCache.size > 20_000) graphemeCache.clear(); // names are many; bound the cache
+		graphemeCache.set(segment, info);
+	}
+	return info;
+}
+
+function coversGrapheme(face: FaceId, info: Grapheme): boolean {
+	let covered = info.covered.get(face);
+	if (covered === undefined) info.covered.set(face, (covered = covers(face, info.needed)));
+	return covered;
+}
+
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
 export function clustersOf(text: string, style: FontStyle): Cluster[] {
 	const chain = CHAINS[style];
 	const clean = text
 		.normalize('NFC')
 		.replace(/[\t\n\r]/g, ' ')
 		.replace(/\p{Cc}/gu, '');
+	// Each printable ASCII character is a grapheme of its own: no need for the segmenter.
+	const segments = PRINTABLE_ASCII.test(clean)
+		? clean
+		: Array.from(graphemes.segment(clean), (s) => s.segment);
 	const out: Cluster[] = [];
-	for (const { segment } of graphemes.segment(clean)) {
-		const needed = [...segment].filter((ch) => !IGNORABLE.test(ch)).map((ch) => ch.codePointAt(0)!);
-		if (needed.length === 0) continue; // only invisible format characters
-		const kind = kindOf(segment);
+	for (const segment of segments) {
+		const info = graphemeOf(segment);
+		if (info.needed.length === 0) continue; // only invisible format characters
+		const { kind } = info;
 		const previous = out.at(-1)?.face;
 		// Spaces and punctuation stay with the face before them, so a run is not cut at every space.
 		const keep =
 			(kind === 'neutral' || kind === 'number') &&
 			previous !== undefined &&
 			previous !== 'unifont' && // its space is half an em wide: prefer Noto's
-			covers(previous, needed);
-		const face = keep ? previous : chain.find((f) => covers(f, needed));
-		if (face) out.push({ text: clusterFor(face, segment), face, kind, replaced: false });
-		else
+			coversGrapheme(previous, info);
+		const face = keep ? previous : chain.find((f) => coversGrapheme(f, info));
+		if (face) {
+			let drawn = info.drawn.get(face);
+			if (drawn === undefined) info.drawn.set(face, (drawn = clusterFor(face, segment)));
+			out.push({ text: drawn, face, kind, replaced: false });
+		} else
 			out.push({ text: REPLACEMENT_CHARACTER, face: chain[0]!, kind: 'neutral', replaced: true });
 	}
 	return out;

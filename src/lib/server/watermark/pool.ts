@@ -6,8 +6,10 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { Piscina } from 'piscina';
+import type { CopyParts } from './copy.ts';
+import type { PreparedDocument, StampPlan } from './prepare.ts';
 import type { StampInput } from './stamp.ts';
-import type { StampTask } from './worker.ts';
+import type { WorkerTask } from './worker.ts';
 
 export interface StampPoolOptions {
 	/** Worker threads; default min(2, cores). */
@@ -18,10 +20,12 @@ export interface StampPoolOptions {
 	timeoutMs?: number;
 }
 
-export type StampResult =
-	| { ok: true; bytes: Uint8Array }
+export type PoolFailure =
 	| { ok: false; reason: 'busy'; retryAfterSeconds: number }
 	| { ok: false; reason: 'timeout' | 'failed'; message: string };
+export type StampResult = { ok: true; bytes: Uint8Array } | PoolFailure;
+export type CopyResult = { ok: true; parts: CopyParts } | PoolFailure;
+export type PrepareResult = { ok: true; prepared: PreparedDocument } | PoolFailure;
 
 export interface StampPool {
 	/**
@@ -30,6 +34,10 @@ export interface StampPool {
 	 * (not copied) and `bytes` is empty afterwards; pass a copy to keep using it.
 	 */
 	stamp(bytes: Uint8Array, input: StampInput): Promise<StampResult>;
+	/** One copy of a prepared document: its own objects and cross-reference table (copy.ts). */
+	copy(plan: StampPlan, bodyLength: number, input: StampInput): Promise<CopyResult>;
+	/** Prepares a document for copy-speed stamping (prepare.ts); bytes as for stamp(). */
+	prepare(bytes: Uint8Array): Promise<PrepareResult>;
 	close(): Promise<void>;
 	readonly size: number;
 }
@@ -56,7 +64,7 @@ export function createStampPool(options: StampPoolOptions = {}): StampPool {
 			`the stamping worker is missing at ${filename}; start the server from the project root`,
 		);
 	}
-	const piscina = new Piscina<StampTask, Uint8Array>({
+	const piscina = new Piscina<WorkerTask, unknown>({
 		filename,
 		minThreads: workers,
 		maxThreads: workers,
@@ -67,47 +75,72 @@ export function createStampPool(options: StampPoolOptions = {}): StampPool {
 	let averageMs = 2_000; // until the first jobs are measured
 	let closed = false;
 
+	async function run<T>(
+		task: WorkerTask,
+		transferList: ArrayBuffer[],
+	): Promise<{ ok: true; value: T } | PoolFailure> {
+		if (closed) return { ok: false, reason: 'failed', message: 'the stamping pool is closed' };
+		// Bounded: past workers + queue, refuse at once instead of letting requests pile up.
+		if (inFlight >= workers + maxQueue) {
+			const waves = (inFlight - workers + 1) / workers;
+			return {
+				ok: false,
+				reason: 'busy',
+				retryAfterSeconds: Math.max(1, Math.ceil((waves * averageMs) / 1000)),
+			};
+		}
+		inFlight++;
+		const started = performance.now();
+		const signal = AbortSignal.timeout(timeoutMs);
+		try {
+			const value = (await piscina.run(task, { signal, transferList })) as T;
+			averageMs = averageMs * 0.8 + (performance.now() - started) * 0.2;
+			return { ok: true, value };
+		} catch (error) {
+			if (signal.aborted) {
+				// piscina ends the worker running an aborted job and starts a fresh one.
+				return {
+					ok: false,
+					reason: 'timeout',
+					message: `stamping took longer than ${timeoutMs} ms`,
+				};
+			}
+			const message = error instanceof Error ? error.message : String(error);
+			return { ok: false, reason: 'failed', message };
+		} finally {
+			inFlight--;
+		}
+	}
+
+	/** Shared memory is read in place; a whole buffer is moved; anything else is copied once. */
+	function handOver(bytes: Uint8Array): { bytes: Uint8Array; transfer: ArrayBuffer[] } {
+		if (bytes.buffer instanceof SharedArrayBuffer) return { bytes, transfer: [] };
+		const owned = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+		const moved = owned ? bytes : new Uint8Array(bytes); // a copy (Buffer#slice is a view)
+		return { bytes: moved, transfer: [moved.buffer as ArrayBuffer] };
+	}
+
 	const pool: StampPool = {
 		size: workers,
 		async stamp(bytes, input) {
-			if (closed) return { ok: false, reason: 'failed', message: 'the stamping pool is closed' };
-			// Bounded: past workers + queue, refuse at once instead of letting requests pile up.
-			if (inFlight >= workers + maxQueue) {
-				const waves = (inFlight - workers + 1) / workers;
-				return {
-					ok: false,
-					reason: 'busy',
-					retryAfterSeconds: Math.max(1, Math.ceil((waves * averageMs) / 1000)),
-				};
-			}
-			inFlight++;
-			const started = performance.now();
-			const signal = AbortSignal.timeout(timeoutMs);
-			// Shared memory (a cached original) is read by the worker in place: no copy, no transfer.
-			const shared = bytes.buffer instanceof SharedArrayBuffer;
-			const owned = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
-			const task: StampTask = { bytes: shared || owned ? bytes : bytes.slice(), input };
-			try {
-				const output = await piscina.run(task, {
-					signal,
-					transferList: shared ? [] : [task.bytes.buffer as ArrayBuffer],
-				});
-				averageMs = averageMs * 0.8 + (performance.now() - started) * 0.2;
-				return { ok: true, bytes: output };
-			} catch (error) {
-				if (signal.aborted) {
-					// piscina ends the worker running an aborted job and starts a fresh one.
-					return {
-						ok: false,
-						reason: 'timeout',
-						message: `stamping took longer than ${timeoutMs} ms`,
-					};
-				}
-				const message = error instanceof Error ? error.message : String(error);
-				return { ok: false, reason: 'failed', message };
-			} finally {
-				inFlight--;
-			}
+			const given = handOver(bytes);
+			const result = await run<Uint8Array>(
+				{ kind: 'stamp', bytes: given.bytes, input },
+				given.transfer,
+			);
+			return result.ok ? { ok: true, bytes: result.value } : result;
+		},
+		async copy(plan, bodyLength, input) {
+			const result = await run<CopyParts>({ kind: 'copy', plan, bodyLength, input }, []);
+			return result.ok ? { ok: true, parts: result.value } : result;
+		},
+		async prepare(bytes) {
+			const given = handOver(bytes);
+			const result = await run<PreparedDocument>(
+				{ kind: 'prepare', bytes: given.bytes },
+				given.transfer,
+			);
+			return result.ok ? { ok: true, prepared: result.value } : result;
 		},
 		async close() {
 			closed = true;

@@ -3,7 +3,7 @@ import { deliveryContext } from '../../../lib/web/delivery.ts';
 import { journeyContext, requestMeta } from '../../../lib/web/context.ts';
 import { deliverCopy, type DeliveryResult } from '../../../lib/server/delivery/downloads.ts';
 import { HOME_ACTION, PORTAL_ACTION, problem, renderProblem } from '../../../lib/web/problem.ts';
-import { pdfResponse } from '../../../lib/web/responses.ts';
+import { pdfStreamResponse } from '../../../lib/web/responses.ts';
 import { verifyNdaNeededForDownload } from '../../../lib/server/requests/nda.ts';
 import { notifyDownload } from '../../../lib/server/grants/share-link-activity.ts';
 import { kickEmailSender } from '../../../lib/server/mail/kick.ts';
@@ -55,7 +55,7 @@ export const POST: APIRoute = async (context) => {
 		await notifyDownload(ctx, result.copyId).then(kickEmailSender, (error: unknown) =>
 			console.error(`Download ${result.copyId}: notification not queued: ${String(error)}`),
 		);
-		return pdfResponse(result.bytes, {
+		return pdfStreamResponse(result.copy.stream, result.copy.byteLength, {
 			filename: result.filename,
 			// Each copy is personal: no cache may keep or share it.
 			cacheControl: 'no-store',

@@ -35,6 +35,7 @@ export async function seedDemo(
 			pages: check.pages,
 			period: report.period,
 			actor,
+			preparation: check.preparation,
 		});
 		result.created.push({ slug: report.slug, pages: check.pages, bytes: bytes.byteLength });
 	}
