@@ -31,6 +31,8 @@ import {
 } from '../../../src/lib/server/grants/grant-records.ts';
 import { extendGrant, revokeGrant } from '../../../src/lib/server/grants/grants.ts';
 import { generateCopyId } from '../../../src/lib/server/watermark/copy-id.ts';
+import { assembleCopy } from '../../../src/lib/server/watermark/copy.ts';
+import { prepareDocument } from '../../../src/lib/server/watermark/prepare.ts';
 import { databases } from '../../helpers/db.ts';
 
 const content = readTrustContent('src/content');
@@ -84,8 +86,12 @@ describe.each(databases())('managing grants on %s', (backend) => {
 		siteUrl: 'https://trust.example',
 		companyName: 'Kestrel Analytics',
 		generateCopyId,
-		// The stamp itself is tested elsewhere: here the copy is the original.
-		stamp: async (bytes) => ({ ok: true, bytes: Uint8Array.from(bytes) }),
+		// The real engine, in process (the pool is tested elsewhere).
+		stamp: async (plan, bodyLength, input) => ({
+			ok: true,
+			parts: await assembleCopy(plan, bodyLength, input),
+		}),
+		prepare: prepareDocument,
 	});
 
 	beforeAll(async () => {
