@@ -1,11 +1,11 @@
 /**
  * Staff at work in Chromium against the real server (`npm start`), with no shell and no restart
- * once it serves: (a) a reviewer from a domain with no rule waits for staff, an admin signs in,
- * approves from the queue, and the reviewer downloads a stamped copy (on PGlite and PostgreSQL);
- * (b) on PGlite, the admin uploads a new SOC 2 version (an encrypted PDF is refused with the
- * reason), publishes a new NDA version (the reviewer's next download asks for it), exports the
- * log as CSV and JSON lines, traces the downloaded copy by uploading it, and tests a rule. axe-core
- * checks every new staff page in light and dark (screenshots in tests/.tmp/screenshots).
+ * once it serves, on PGlite and PostgreSQL: (a) a reviewer from a domain with no rule waits for
+ * staff, an admin signs in, approves from the queue, and the reviewer downloads a stamped copy;
+ * (b) the admin uploads a new SOC 2 version (an encrypted PDF is refused with the reason),
+ * publishes a new NDA version (the reviewer's next download asks for it), exports the log as CSV
+ * and JSON lines, traces the downloaded copy by uploading it, and tests a rule. axe-core checks
+ * every new staff page in light and dark (screenshots in tests/.tmp/screenshots).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -162,8 +162,6 @@ describeInBrowser('staff at work in Chromium', () => {
 			expect(await link.getAttribute('href')).toBe(`/verify/${copyId}`);
 			await look(staff, 'admin grant');
 		});
-
-		if (name !== 'pglite') return;
 
 		it('(b) refuses an encrypted SOC 2 upload with the reason, then stores a new version', async () => {
 			await staff.goto(`${server.url}/admin/documents`);
