@@ -18,7 +18,7 @@ const TABLES = [
 	'access_requests', 'approval_rules', 'audit_events', 'auth_sessions', 'document_versions', 'documents',
 	'downloads', 'emails', 'grant_documents', 'grants', 'nda_acceptances', 'nda_claims', 'nda_versions',
 	'one_time_tokens', 'rate_limits', 'requester_sessions', 'requesters', 'settings', 'share_links',
-	'sign_in_challenges', 'staff_invitations', 'users',
+	'sign_in_challenges', 'staff_invitations', 'stamp_preparations', 'users',
 ]; // prettier-ignore
 
 describe.each(databases())('on %s', (backend) => {
