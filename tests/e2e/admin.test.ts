@@ -13,10 +13,11 @@ import { join } from 'node:path';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { databases } from '../helpers/db.ts';
+import { databases, serverDatabase } from '../helpers/db.ts';
+import { createStaffWithCli } from '../helpers/staff.ts';
 import { waitForEmail } from '../helpers/outbox.ts';
 import { hasTool, pdfPagesText } from '../helpers/pdf.ts';
-import { freePort, runCli, startServer, type RunningServer } from '../helpers/processes.ts';
+import { freePort, startServer, type RunningServer } from '../helpers/processes.ts';
 import { captureScreens, checkAccessibility } from './audits.ts';
 import { describeInBrowser, launchChromium, newPerson } from './browser.ts';
 import {
@@ -78,21 +79,10 @@ describeInBrowser('staff at work in Chromium', () => {
 				PORT: String(port),
 				SITE_URL: `http://127.0.0.1:${port}`,
 			};
-			if (name === 'postgres') {
-				const handle = await backend.open();
-				env.DATABASE_URL = handle.url!;
-				closeDatabase = () => handle.close();
-			} else {
-				// `npm start`'s default: the embedded database, made by `db migrate`.
-				env.PGLITE_DIR = join(tmp, 'pglite');
-				expect((await runCli(['db', 'migrate'], env)).code).toBe(0);
-			}
-			const created = await runCli(
-				['users', 'create', '--email', ADMIN, '--name', 'Ada Admin', '--role', 'admin'],
-				env,
-			);
-			password = /Password \(shown once.*\): (\S+)/.exec(created.stdout)?.[1] ?? '';
-			expect(password, created.stdout + created.stderr).not.toBe('');
+			const database = await serverDatabase(backend, tmp);
+			Object.assign(env, database.env);
+			closeDatabase = database.close;
+			password = await createStaffWithCli(env, { email: ADMIN, name: 'Ada Admin', role: 'admin' });
 			server = await startServer(env);
 			people = [await newPerson(browser), await newPerson(browser)];
 			jane = await people[0]!.newPage();

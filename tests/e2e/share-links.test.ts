@@ -9,9 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { databases } from '../helpers/db.ts';
+import { databases, serverDatabase } from '../helpers/db.ts';
+import { createStaffWithCli } from '../helpers/staff.ts';
 import { waitForEmail } from '../helpers/outbox.ts';
-import { freePort, runCli, startServer, type RunningServer } from '../helpers/processes.ts';
+import { freePort, startServer, type RunningServer } from '../helpers/processes.ts';
 import { describeInBrowser, launchChromium, newPerson } from './browser.ts';
 import { acceptNda, checkCopy, confirmEmail, downloadCopy, magicLink } from './steps.ts';
 
@@ -53,20 +54,10 @@ describeInBrowser('a rep’s share link in Chromium', () => {
 				PORT: String(port),
 				SITE_URL: `http://127.0.0.1:${port}`,
 			};
-			if (name === 'postgres') {
-				const handle = await backend.open();
-				env.DATABASE_URL = handle.url!;
-				closeDatabase = () => handle.close();
-			} else {
-				env.PGLITE_DIR = join(tmp, 'pglite');
-				expect((await runCli(['db', 'migrate'], env)).code).toBe(0);
-			}
-			const created = await runCli(
-				['users', 'create', '--email', REP, '--name', 'Sam Seller', '--role', 'sales'],
-				env,
-			);
-			password = /Password \(shown once.*\): (\S+)/.exec(created.stdout)?.[1] ?? '';
-			expect(password, created.stdout + created.stderr).not.toBe('');
+			const database = await serverDatabase(backend, tmp);
+			Object.assign(env, database.env);
+			closeDatabase = database.close;
+			password = await createStaffWithCli(env, { email: REP, name: 'Sam Seller', role: 'sales' });
 			server = await startServer(env);
 			rep = await newPerson(browser);
 			buyer = await newPerson(browser);

@@ -12,9 +12,9 @@ import { decodeBase32IgnorePadding } from '@oslojs/encoding';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateTotpCode } from '../../src/lib/server/auth/totp.ts';
-import { databases } from '../helpers/db.ts';
+import { databases, serverDatabase } from '../helpers/db.ts';
 import { waitForEmail } from '../helpers/outbox.ts';
-import { freePort, runCli, startServer, type RunningServer } from '../helpers/processes.ts';
+import { freePort, startServer, type RunningServer } from '../helpers/processes.ts';
 import { setupLinkIn } from '../helpers/staff.ts';
 import { describeInBrowser, launchChromium, newPerson } from './browser.ts';
 
@@ -55,14 +55,9 @@ describeInBrowser('staff accounts in Chromium', () => {
 				PORT: String(port),
 				SITE_URL: `http://127.0.0.1:${port}`,
 			};
-			if (name === 'postgres') {
-				const handle = await backend.open();
-				env.DATABASE_URL = handle.url!;
-				closeDatabase = () => handle.close();
-			} else {
-				env.PGLITE_DIR = join(tmp, 'pglite');
-				expect((await runCli(['db', 'migrate'], env)).code).toBe(0);
-			}
+			const database = await serverDatabase(backend, tmp);
+			Object.assign(env, database.env);
+			closeDatabase = database.close;
 			server = await startServer(env);
 			for (let i = 0; i < 2; i++) people.push(await newPerson(browser));
 			admin = await people[0]!.newPage();

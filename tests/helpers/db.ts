@@ -5,11 +5,13 @@
  * migrated template.
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { PGlite } from '@electric-sql/pglite';
 import postgres from 'postgres';
 import { inject } from 'vitest';
 import { createDatabase, type DatabaseHandle } from '../../db/client.ts';
+import { runCli } from './processes.ts';
 
 export interface Backend {
 	name: 'pglite' | 'postgres';
@@ -66,4 +68,22 @@ function withDatabase(url: string, database: string): string {
 	const parsed = new URL(url);
 	parsed.pathname = `/${database}`;
 	return parsed.toString();
+}
+
+/**
+ * Where a real server's data lives for a browser or route test: a fresh PostgreSQL database, or
+ * (as `npm start` by default) an embedded one in `dir`, migrated by `trustroom db migrate`.
+ */
+export async function serverDatabase(
+	backend: Backend,
+	dir: string,
+): Promise<{ env: Record<string, string>; close: () => Promise<void> }> {
+	if (backend.name === 'postgres') {
+		const handle = await backend.open();
+		return { env: { DATABASE_URL: handle.url! }, close: () => handle.close() };
+	}
+	const env = { PGLITE_DIR: join(dir, 'pglite') };
+	const migrated = await runCli(['db', 'migrate'], env);
+	if (migrated.code !== 0) throw new Error(`db migrate failed: ${migrated.stderr}`);
+	return { env, close: async () => {} };
 }

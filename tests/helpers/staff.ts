@@ -1,4 +1,5 @@
 /** Staff steps over plain HTTP: the first admin from the setup link the server prints, sign-in. */
+import { runCli } from './processes.ts';
 import { formPost, type ReviewerSite } from './reviewer.ts';
 
 /** The newest first-admin setup link in a server's output, or null. */
@@ -37,4 +38,19 @@ export async function staffSignIn(
 	const signedIn = await formPost(site, '/admin/login', { email, password });
 	if (signedIn.status !== 303) throw new Error(`sign-in answered ${signedIn.status}`);
 	return signedIn.headers.get('set-cookie')!.split(';')[0]!;
+}
+
+/** `trustroom users create` as a person runs it; the password it prints once. */
+export async function createStaffWithCli(
+	env: Record<string, string>,
+	user: { email: string; name: string; role: 'admin' | 'sales' },
+): Promise<string> {
+	const created = await runCli(
+		['users', 'create', '--email', user.email, '--name', user.name, '--role', user.role],
+		env,
+	);
+	const password = /Password \(shown once.*\): (\S+)/.exec(created.stdout)?.[1];
+	if (!password)
+		throw new Error(`users create printed no password:\n${created.stdout}${created.stderr}`);
+	return password;
 }

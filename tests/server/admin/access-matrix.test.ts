@@ -10,6 +10,7 @@ import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PERMISSIONS } from '../../../src/lib/server/auth/permissions.ts';
 import { databases } from '../../helpers/db.ts';
+import { createStaffWithCli } from '../../helpers/staff.ts';
 import { runCli, startServer, type RunningServer } from '../../helpers/processes.ts';
 import { acceptNdaOverHttp, formPost, signInReviewer } from '../../helpers/reviewer.ts';
 import { PUBLIC_STAFF_ROUTES, STAFF_ROUTES, type StaffRoute } from './routes.ts';
@@ -56,22 +57,12 @@ describe.each(databases())('staff routes by role on %s', (backend) => {
 		env = { ...env, OUTBOX_DIR: join(tmp, 'outbox'), RATE_LIMIT_PER_IP: '1000' };
 		expect((await runCli(['db', 'migrate'], env)).code).toBe(0);
 		const passwords: Record<string, string> = {};
-		for (const role of ['admin', 'sales']) {
-			const created = await runCli(
-				[
-					'users',
-					'create',
-					'--email',
-					`${role}@kestrel-analytics.example`,
-					'--name',
-					`The ${role}`,
-					'--role',
-					role,
-				],
-				env,
-			);
-			passwords[role] = /Password \(shown once.*\): (\S+)/.exec(created.stdout)![1]!;
-		}
+		for (const role of ['admin', 'sales'] as const)
+			passwords[role] = await createStaffWithCli(env, {
+				email: `${role}@kestrel-analytics.example`,
+				name: `The ${role}`,
+				role,
+			});
 		server = await startServer(env);
 		const site = { url: server.url, outbox: env.OUTBOX_DIR! };
 		for (const role of ['admin', 'sales'] as const) {

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { PDFDocument } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databases } from '../../helpers/db.ts';
+import { createStaffWithCli } from '../../helpers/staff.ts';
 import { readOutbox, waitForEmail } from '../../helpers/outbox.ts';
 import { runCli, startServer, type RunningServer } from '../../helpers/processes.ts';
 import { acceptNdaOverHttp, formPost, signInReviewer } from '../../helpers/reviewer.ts';
@@ -41,13 +42,12 @@ describe.each(databases())('the staff work screens on %s', (backend) => {
 		env = { ...env, OUTBOX_DIR: outbox, RATE_LIMIT_PER_IP: '1000' };
 		expect((await runCli(['db', 'migrate'], env)).code).toBe(0);
 		const passwords: Record<string, string> = {};
-		for (const role of ['admin', 'sales']) {
-			const created = await runCli(
-				['users', 'create', '--email', `${role}@kestrel-analytics.example`, '--name', `The ${role}`, '--role', role],
-				env,
-			);
-			passwords[role] = /Password \(shown once.*\): (\S+)/.exec(created.stdout)![1]!;
-		} // prettier-ignore
+		for (const role of ['admin', 'sales'] as const)
+			passwords[role] = await createStaffWithCli(env, {
+				email: `${role}@kestrel-analytics.example`,
+				name: `The ${role}`,
+				role,
+			});
 		server = await startServer(env);
 		for (const role of ['admin', 'sales'] as const) {
 			const signedIn = await formPost(site(), '/admin/login', {

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databases } from '../../helpers/db.ts';
+import { createStaffWithCli } from '../../helpers/staff.ts';
 import { waitForEmail } from '../../helpers/outbox.ts';
 import { runCli, startServer, type RunningServer } from '../../helpers/processes.ts';
 import { acceptNdaOverHttp, formPost } from '../../helpers/reviewer.ts';
@@ -43,20 +44,11 @@ describe.each(databases())('share links over HTTP on %s', (backend) => {
 			['olga', 'sales'],
 			['ada', 'admin'],
 		]) {
-			const created = await runCli(
-				[
-					'users',
-					'create',
-					'--email',
-					`${who}@kestrel.example`,
-					'--name',
-					`${who} Staff`,
-					'--role',
-					role!,
-				],
-				env,
-			);
-			passwords[who!] = /Password \(shown once.*\): (\S+)/.exec(created.stdout)![1]!;
+			passwords[who!] = await createStaffWithCli(env, {
+				email: `${who}@kestrel.example`,
+				name: `${who} Staff`,
+				role: role as 'admin' | 'sales',
+			});
 		}
 		server = await startServer(env);
 		site = { url: server.url, outbox };
