@@ -18,6 +18,7 @@ import { securityHeaders } from '../lib/server/platform/http-headers.ts';
 import { longestBodyTimeoutMs } from '../lib/server/platform/body-limits.ts';
 import { createRequestGuard } from '../lib/server/platform/request-guard.ts';
 import { withCompression } from '../lib/server/platform/compression.ts';
+import { loadStaticFiles } from '../lib/server/platform/static-files.ts';
 import { startEmailSender } from '../lib/server/mail/sender.ts';
 import { failAbandonedDownloads } from '../lib/server/delivery/downloads.ts';
 import { getAuditStatus } from '../lib/server/audit/checkpoint.ts';
@@ -79,9 +80,12 @@ async function serve(
 	});
 	// Text answers (static or on demand) are compressed as the client asks; PDFs never.
 	const answer = withCompression(guard.request);
+	// The prerendered pages from memory, compressed once: nothing in the guard concerns a GET of
+	// them, and the public page must stay fast while copies stream to others.
+	const statics = loadStaticFiles(join(ROOT, 'dist/client'));
 	const server = createServer((req, res) => {
 		for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
-		answer(req, res);
+		if (!statics.serve(req, res)) answer(req, res);
 	});
 	server.on('checkContinue', (req, res) => {
 		for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);

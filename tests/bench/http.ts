@@ -3,12 +3,18 @@
  * download of each report against the same server sending the same bytes as a static file, and
  * GET / latency while 16 downloads run at once (three bursts).
  */
+import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { waitForEmail } from '../helpers/outbox.ts';
+import { type Answer, call } from './client.ts';
+import { processTimes, threadTimes } from './cpu.ts';
 import { runCli, startServer } from '../helpers/processes.ts';
 
 const SLUGS = ['soc2-type2-2025', 'bridge-letter-2026'];
@@ -51,6 +57,10 @@ export async function benchHttp(reports: string[]): Promise<void> {
 		EVENT_LOOP_STATS_FILE: stats,
 		STAMP_QUEUE: '32',
 		...(process.env.STAMP_WORKERS ? { STAMP_WORKERS: process.env.STAMP_WORKERS } : {}),
+		// To profile the server: BENCH_SERVER_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=/tmp/prof".
+		...(process.env.BENCH_SERVER_NODE_OPTIONS
+			? { NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS }
+			: {}),
 	};
 	const staticFiles: string[] = [];
 	try {
@@ -73,32 +83,34 @@ export async function benchHttp(reports: string[]): Promise<void> {
 		const server = await startServer(env);
 		try {
 			const cookie = await approvedReviewer(server.url, env.OUTBOX_DIR!);
-			const download = async (slug: string): Promise<Uint8Array> => {
-				const response = await fetch(`${server.url}/portal/download/${slug}.pdf`, {
+			const download = async (slug: string, keep = false): Promise<Answer> => {
+				const answer = await call(`${server.url}/portal/download/${slug}.pdf`, {
 					method: 'POST',
 					headers: {
 						Origin: server.url,
 						Cookie: cookie,
 						'Content-Type': 'application/x-www-form-urlencoded',
+						'Content-Length': '0',
 					},
+					keep,
 				});
-				const bytes = new Uint8Array(await response.arrayBuffer());
-				if (response.status !== 200) throw new Error(`download answered ${response.status}`);
-				return bytes;
+				if (answer.status !== 200) throw new Error(`download answered ${answer.status}`);
+				return answer;
 			};
 			const lines: string[] = [];
 			for (const [i, file] of reports.entries()) {
 				const slug = SLUGS[i]!;
-				const copy = await download(slug); // warm the workers, fonts and the preparation cache
+				// Warms the workers, fonts and the preparation cache.
+				const copy = (await download(slug, true)).bytes!;
 				// The same bytes as a static file of the same server (removed afterwards).
 				const name = `bench-${randomBytes(8).toString('hex')}.pdf`;
 				const path = join('dist/client', name);
 				writeFileSync(path, copy);
 				staticFiles.push(path);
 				const fetchStatic = async () => {
-					const response = await fetch(`${server.url}/${name}`);
-					await response.arrayBuffer();
-					if (response.status !== 200) throw new Error(`static file answered ${response.status}`);
+					const answer = await call(`${server.url}/${name}`);
+					if (answer.status !== 200) throw new Error(`static file answered ${answer.status}`);
+					if (answer.byteLength !== copy.byteLength) throw new Error('static file cut short');
 				};
 				await fetchStatic();
 				const stamped: number[] = [];
@@ -117,24 +129,26 @@ export async function benchHttp(reports: string[]): Promise<void> {
 					`  ${basename(file)}: stamped download ${s.toFixed(1)} ms, static file ${p.toFixed(1)} ms, ${(s / p).toFixed(2)}× (target ≤ 2×: ${s / p <= 2 ? 'met' : 'NOT met'}; medians of ${ROUNDS})`,
 				);
 			}
-			const idle = await pageLatencies(server.url, () => false, 200);
+			const { times: idle } = await pageLatencies(server.url, () => sleep(2_000));
 			process.kill(server.pid, 'SIGUSR2'); // reset the event-loop histogram
 			const downloads: number[] = [];
-			let running = true;
-			const loaded = pageLatencies(server.url, () => running, 1);
-			const started = performance.now();
-			for (let burst = 0; burst < 3; burst++) {
-				await Promise.all(
-					Array.from({ length: 16 }, async () => {
-						const t = performance.now();
-						await download(SLUGS[0]!);
-						downloads.push(performance.now() - t);
-					}),
-				);
-			}
-			const elapsed = performance.now() - started;
-			running = false;
-			const busy = await loaded;
+			let elapsed = 0;
+			let cpu = '';
+			const { times: busy, cpuSeconds: probeCpu } = await pageLatencies(server.url, async () => {
+				const before = cpuSnapshot(server.pid);
+				const started = performance.now();
+				for (let burst = 0; burst < 3; burst++) {
+					await Promise.all(
+						Array.from({ length: 16 }, async () => {
+							const t = performance.now();
+							await download(SLUGS[0]!);
+							downloads.push(performance.now() - t);
+						}),
+					);
+				}
+				elapsed = performance.now() - started;
+				cpu = cpuUse(before, cpuSnapshot(server.pid));
+			});
 			await server.stop();
 			const loop = JSON.parse(readFileSync(stats, 'utf8')) as {
 				p50: number;
@@ -151,6 +165,7 @@ export async function benchHttp(reports: string[]): Promise<void> {
 					`  GET / during 3×16 downloads of ${basename(reports[0]!)}: p50 ${q(busy, 0.5)} ms, p99 ${p99.toFixed(1)} ms (${busy.length} requests; target p99 < 20 ms: ${p99 < 20 ? 'met' : 'NOT met'})`,
 					`  downloads: 48 in ${(elapsed / 1000).toFixed(1)} s, each p50 ${q(downloads, 0.5)} ms, p99 ${q(downloads, 0.99)} ms`,
 					`  server event-loop delay during the downloads: p50 ${loop.p50.toFixed(1)} ms, p99 ${loop.p99.toFixed(1)} ms, max ${loop.max.toFixed(1)} ms`,
+					`  CPU meanwhile (${availableParallelism()} cores × ${(elapsed / 1000).toFixed(1)} s = ${((availableParallelism() * elapsed) / 1000).toFixed(1)} s): ${cpu}, the GET / probe ${probeCpu.toFixed(2)} s`,
 				].join('\n'),
 			);
 		} finally {
@@ -163,20 +178,30 @@ export async function benchHttp(reports: string[]): Promise<void> {
 	}
 }
 
-/** Requests GET / one after another, at least `minimum` times and while `keepGoing()`. */
+/**
+ * GET / one request after another while `during` runs, from a process of its own (probe.ts): a
+ * visitor's browser is not the client receiving everyone else's downloads.
+ */
 async function pageLatencies(
 	url: string,
-	keepGoing: () => boolean,
-	minimum: number,
-): Promise<number[]> {
-	const times: number[] = [];
-	while (times.length < minimum || keepGoing()) {
-		const t = performance.now();
-		const response = await fetch(`${url}/`);
-		await response.arrayBuffer();
-		times.push(performance.now() - t);
+	during: () => Promise<void>,
+): Promise<{ times: number[]; cpuSeconds: number }> {
+	const child = fork(fileURLToPath(new URL('probe.ts', import.meta.url)), [`${url}/`], {
+		stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+	});
+	const exited = new Promise<never>((_, fail) =>
+		child.once('exit', (code) => fail(new Error(`the GET / probe exited with ${code}`))),
+	);
+	const next = () => Promise.race([once(child, 'message').then(([m]) => m as unknown), exited]);
+	try {
+		if ((await next()) !== 'ready') throw new Error('the GET / probe did not start');
+		await during();
+		child.send('stop');
+		return (await next()) as { times: number[]; cpuSeconds: number };
+	} finally {
+		exited.catch(() => {});
+		child.kill();
 	}
-	return times;
 }
 
 /** request → emailed link → confirm → NDA, approved by the bench.example rule. */
@@ -219,6 +244,41 @@ async function approvedReviewer(url: string, outbox: string): Promise<string> {
 		cookie,
 	);
 	return cookie;
+}
+
+interface CpuSnapshot {
+	server: Map<string, number>;
+	postgres: number;
+	self: NodeJS.CpuUsage;
+}
+
+function cpuSnapshot(serverPid: number): CpuSnapshot {
+	return {
+		server: threadTimes(serverPid),
+		postgres: processTimes('postgres'),
+		self: process.cpuUsage(),
+	};
+}
+
+/** Who used the CPU between two snapshots, in seconds. */
+function cpuUse(before: CpuSnapshot, after: CpuSnapshot): string {
+	const server = new Map<string, number>();
+	for (const [name, seconds] of after.server) {
+		// Node names its event loop's thread after the process; piscina's are "WorkerThread"s.
+		const group =
+			name === 'WorkerThread'
+				? 'stamping workers'
+				: name === 'MainThread' || name === 'node'
+					? 'server event loop'
+					: 'other server threads (GC, libuv)';
+		server.set(group, (server.get(group) ?? 0) + seconds - (before.server.get(name) ?? 0));
+	}
+	const self = process.cpuUsage(before.self);
+	return [
+		...[...server].map(([group, seconds]) => `${group} ${seconds.toFixed(2)} s`),
+		`PostgreSQL ${(after.postgres - before.postgres).toFixed(2)} s`,
+		`the bench's download client ${((self.user + self.system) / 1e6).toFixed(2)} s`,
+	].join(', ');
 }
 
 function q(values: number[], quantile: number): string {

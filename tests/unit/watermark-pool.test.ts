@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { PDFDocument } from 'pdf-lib';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -116,6 +117,24 @@ describe('the stamping pool', () => {
 		expect(results.map((r) => (r.ok ? 'ok' : r.reason))).toEqual(['ok', 'ok', 'busy']);
 		const busy = results[2]!;
 		expect(!busy.ok && busy.reason === 'busy' && busy.retryAfterSeconds).toBeGreaterThanOrEqual(1);
+	});
+
+	it("hashes a copy's parts in a worker, reading shared memory in place, even when busy", async () => {
+		const stamper = pool({ workers: 1, maxQueue: 0 });
+		const body = new Uint8Array(new SharedArrayBuffer(large.byteLength));
+		body.set(large);
+		const parts = [Buffer.from('head'), body, Buffer.from('tail')];
+		const expected = createHash('sha256').update(Buffer.concat(parts)).digest('hex');
+		// The only worker is stamping and no job may wait: a copy is refused, a hash waits its turn.
+		const [stamped, refused, hashed] = await Promise.all([
+			stamper.stamp(large.slice(), input),
+			stamper.stamp(report.slice(), input),
+			stamper.hash(parts),
+		]);
+		expect(stamped.ok).toBe(true);
+		expect(refused).toMatchObject({ ok: false, reason: 'busy' });
+		expect(hashed).toEqual({ ok: true, sha256: expected });
+		expect(Buffer.from(parts[0]!).toString()).toBe('head'); // the caller's parts are kept
 	});
 
 	it('answers failed with the reason for input it cannot stamp', async () => {

@@ -25,6 +25,11 @@ export function deliveryContext(ctx: JourneyContext): DeliveryContext {
 			}
 			return result.prepared;
 		},
+		async hash(parts) {
+			const result = await pool.hash(parts);
+			if (!result.ok) throw new Error(result.reason === 'busy' ? 'busy' : result.message);
+			return result.sha256;
+		},
 		generateCopyId,
 	};
 }

@@ -1,80 +1,72 @@
-/** A copy as a stream of its parts, hashed on the way out. */
+/** A copy as a stream of its parts, its SHA-256 taken beside the stream and recorded. */
 import { createHash } from 'node:crypto';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 
 export interface IssuedCopy {
 	byteLength: number;
-	/** The copy's bytes; nothing is joined into one buffer. */
+	/** The copy's bytes, part by part; nothing is joined into one buffer. */
 	stream: ReadableStream<Uint8Array>;
-	/** The SHA-256 of the whole copy, once recorded (after the stream ended or was cancelled). */
+	/** The SHA-256 of the whole copy, once recorded. */
 	recorded: Promise<string>;
 }
 
-/** Slices small enough that hashing one never holds the event loop for long (about 0.2 ms). */
-const SLICE = 256 * 1024;
+/** SHA-256 of the parts in order, hex; in production a stamping worker (watermark/pool.ts). */
+export type HashParts = (parts: Uint8Array[]) => Promise<string>;
 
 /**
- * Streams `parts` in order, hashing every byte that goes out, and calls `record` with the hex
- * SHA-256 of the whole copy when the last byte has been handed over, or when the reader cancels
- * (the rest is then hashed without being sent, so the recorded hash is always the whole copy's).
+ * Streams `parts` in order, each whole (the socket takes them as they are: no copy, and no turn
+ * of the event loop per slice), while their SHA-256 is taken by `hash` (off the event loop) and
+ * handed to `record`. The hash is the whole copy's even when the reader stops early: the copy was
+ * issued. Should `hash` fail, the copy is hashed here, in small slices, one per turn.
  */
 export function streamCopy(
 	parts: Uint8Array[],
+	hash: HashParts | undefined,
 	record: (sha256: string) => Promise<void>,
 ): IssuedCopy {
-	const hash = createHash('sha256');
 	const byteLength = parts.reduce((sum, part) => sum + part.byteLength, 0);
-	let part = 0;
-	let at = 0;
-	const next = (): Uint8Array | null => {
-		while (part < parts.length && at >= parts[part]!.byteLength) {
-			part++;
-			at = 0;
+	const recorded = (async () => {
+		let sha256: string;
+		try {
+			if (!hash) throw new Error('no hashing worker');
+			sha256 = await hash(parts);
+		} catch {
+			sha256 = await hashOnLoop(parts);
 		}
-		if (part >= parts.length) return null;
-		const slice = parts[part]!.subarray(at, at + SLICE);
-		at += slice.byteLength;
-		hash.update(slice);
-		return slice;
-	};
-	let settle!: (sha256: string) => void;
-	let fail!: (error: unknown) => void;
-	const recorded = new Promise<string>((resolve, reject) => {
-		settle = resolve;
-		fail = reject;
-	});
-	recorded.catch(() => {}); // a caller that does not wait must not crash the process
-	const finish = async () => {
-		const sha256 = hash.digest('hex');
 		try {
 			await record(sha256);
-			settle(sha256);
 		} catch (error) {
 			console.error(`Recording a copy's hash failed: ${String(error)}`);
-			fail(error);
+			throw error;
 		}
-	};
+		return sha256;
+	})();
+	recorded.catch(() => {}); // a caller that does not wait must not crash the process
+	let next = 0;
 	const stream = new ReadableStream<Uint8Array>(
 		{
-			async pull(controller) {
-				// One slice per turn of the event loop: a reader that never waits (Astro's writer
-				// does not) would otherwise hash and queue the whole copy in one go, and every other
-				// request would wait for it.
-				await nextTurn();
-				const slice = next();
-				if (slice) {
-					controller.enqueue(slice);
-					return;
-				}
-				controller.close();
-				return finish();
-			},
-			async cancel() {
-				while (next()) await nextTurn();
-				await finish();
+			pull(controller) {
+				while (next < parts.length && parts[next]!.byteLength === 0) next++;
+				if (next < parts.length) controller.enqueue(parts[next++]!);
+				else controller.close();
 			},
 		},
 		{ highWaterMark: 0 },
 	);
 	return { byteLength, stream, recorded };
+}
+
+/** Slices small enough that hashing one never holds the event loop for long (about 0.2 ms). */
+const SLICE = 256 * 1024;
+
+/** SHA-256 of the parts on this thread, one slice per turn of the event loop. */
+export async function hashOnLoop(parts: Uint8Array[]): Promise<string> {
+	const hash = createHash('sha256');
+	for (const part of parts) {
+		for (let at = 0; at < part.byteLength; at += SLICE) {
+			hash.update(part.subarray(at, at + SLICE));
+			await nextTurn();
+		}
+	}
+	return hash.digest('hex');
 }

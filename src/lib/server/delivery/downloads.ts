@@ -2,8 +2,8 @@
  * Delivering a stamped copy. The order is the point: check the grant, then write the download row
  * and its audit event in one transaction, and only then stamp and hand out bytes. No log row, no
  * bytes. A failed stamp marks the row failed, which does not use up the download cap. The copy
- * streams out (its own objects first, then the version's prepared body); its SHA-256 is taken from
- * the bytes as they go and recorded when the last one has left.
+ * streams out (its own objects first, then the version's prepared body) while a worker takes its
+ * SHA-256 from the same bytes, recorded for tracing as soon as it is known.
  */
 import { and, count, desc, eq, isNull, lt, ne } from 'drizzle-orm';
 import type { Database } from '../../../../db/client.ts';
@@ -17,7 +17,7 @@ import {
 import { appendAuditEvent } from '../audit/audit.ts';
 import { getPreparedVersion } from '../documents/version-cache.ts';
 import { copyFilename } from './copies.ts';
-import { type IssuedCopy, streamCopy } from './copy-stream.ts';
+import { type HashParts, type IssuedCopy, streamCopy } from './copy-stream.ts';
 import type { RequestMeta } from '../requests/context.ts';
 import type { Requester } from '../auth/requester-session.ts';
 import type { CopyResult } from '../watermark/pool.ts';
@@ -41,6 +41,8 @@ export interface DeliveryContext {
 	stamp(plan: StampPlan, bodyLength: number, input: StampInput): Promise<CopyResult>;
 	/** Prepares a version stored without a preparation; throws with the reason it cannot. */
 	prepare(bytes: Uint8Array): Promise<PreparedDocument>;
+	/** The SHA-256 of a copy's parts, off the event loop; without it, hashed on the loop. */
+	hash?: HashParts;
 	generateCopyId(): string;
 	now?: Date;
 }
@@ -241,7 +243,7 @@ export async function deliverCopy(
 		console.error(`Copy ${started.copyId} could not be marked served, not sent: ${String(error)}`);
 		return { ok: false, reason: 'log_unavailable' };
 	}
-	const copy = streamCopy([head, body, tail], (sha256) =>
+	const copy = streamCopy([head, body, tail], ctx.hash, (sha256) =>
 		recordHash(ctx.db, started.downloadId, sha256),
 	);
 	return {
@@ -253,8 +255,9 @@ export async function deliverCopy(
 }
 
 /**
- * The output hash, once the copy has gone out (or the reader stopped): retried for a while, since
- * the database may be restarting; without it a trace cannot say the file is byte-identical.
+ * The output hash, once known (the copy is issued, whether or not the reader stays to the end):
+ * retried for a while, since the database may be restarting; without it a trace cannot say the
+ * file is byte-identical.
  */
 async function recordHash(db: Database, downloadId: number, sha256: string): Promise<void> {
 	for (let attempt = 0; ; attempt++) {

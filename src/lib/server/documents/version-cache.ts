@@ -1,8 +1,8 @@
 /**
  * Document versions prepared for copy-speed stamping (watermark/prepare.ts). A preparation is made
  * once per version, at upload, and stored in the database (shared by every instance); each process
- * keeps the ones it serves in memory, up to a budget, in shared memory the stamping workers could
- * read in place. A version stored before preparations existed, or prepared in an older format, is
+ * keeps the ones it serves in memory, up to a budget, in shared memory the stamping workers read
+ * in place (to hash a copy beside its stream). A version stored before preparations existed, or prepared in an older format, is
  * prepared on first use and stored for the next.
  */
 import { and, eq, ne } from 'drizzle-orm';
@@ -58,6 +58,7 @@ export async function getPreparedVersion(
 		if (!version) throw new Error(`Document version ${versionId} vanished`);
 		prepared = await prepare(version.bytes);
 		await storePreparation(db, versionId, prepared);
+		prepared = inSharedMemory(prepared);
 	}
 	remember(cache, versionId, prepared);
 	return prepared;
@@ -110,6 +111,18 @@ function decodePreparation(row: typeof stampPreparationsTable.$inferSelect): Pre
 	const offsets = new Float64Array(new SharedArrayBuffer(row.offsets.byteLength));
 	new Uint8Array(offsets.buffer).set(row.offsets);
 	return { plan: { ...(row.plan as unknown as Omit<StampPlan, 'offsets'>), offsets }, body };
+}
+
+/** The same preparation with its body and offsets in shared memory (copied once). */
+function inSharedMemory(prepared: PreparedDocument): PreparedDocument {
+	const { body, plan } = prepared;
+	if (body.buffer instanceof SharedArrayBuffer && plan.offsets.buffer instanceof SharedArrayBuffer)
+		return prepared;
+	const sharedBody = new Uint8Array(new SharedArrayBuffer(body.byteLength));
+	sharedBody.set(body);
+	const offsets = new Float64Array(new SharedArrayBuffer(plan.offsets.byteLength));
+	offsets.set(plan.offsets);
+	return { plan: { ...plan, offsets }, body: sharedBody };
 }
 
 function remember(

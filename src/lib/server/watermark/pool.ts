@@ -36,6 +36,11 @@ export interface StampPool {
 	stamp(bytes: Uint8Array, input: StampInput): Promise<StampResult>;
 	/** One copy of a prepared document: its own objects and cross-reference table (copy.ts). */
 	copy(plan: StampPlan, bodyLength: number, input: StampInput): Promise<CopyResult>;
+	/**
+	 * The SHA-256 (hex) of `parts` in order. Never refused as busy: it is asked for a copy already
+	 * issued, so it waits its turn. Parts in shared memory are read in place, others copied.
+	 */
+	hash(parts: Uint8Array[]): Promise<{ ok: true; sha256: string } | PoolFailure>;
 	/** Prepares a document for copy-speed stamping (prepare.ts); bytes as for stamp(). */
 	prepare(bytes: Uint8Array): Promise<PrepareResult>;
 	close(): Promise<void>;
@@ -78,10 +83,11 @@ export function createStampPool(options: StampPoolOptions = {}): StampPool {
 	async function run<T>(
 		task: WorkerTask,
 		transferList: ArrayBuffer[],
+		bounded = true,
 	): Promise<{ ok: true; value: T } | PoolFailure> {
 		if (closed) return { ok: false, reason: 'failed', message: 'the stamping pool is closed' };
 		// Bounded: past workers + queue, refuse at once instead of letting requests pile up.
-		if (inFlight >= workers + maxQueue) {
+		if (bounded && inFlight >= workers + maxQueue) {
 			const waves = (inFlight - workers + 1) / workers;
 			return {
 				ok: false,
@@ -89,12 +95,12 @@ export function createStampPool(options: StampPoolOptions = {}): StampPool {
 				retryAfterSeconds: Math.max(1, Math.ceil((waves * averageMs) / 1000)),
 			};
 		}
-		inFlight++;
+		if (bounded) inFlight++;
 		const started = performance.now();
 		const signal = AbortSignal.timeout(timeoutMs);
 		try {
 			const value = (await piscina.run(task, { signal, transferList })) as T;
-			averageMs = averageMs * 0.8 + (performance.now() - started) * 0.2;
+			if (bounded) averageMs = averageMs * 0.8 + (performance.now() - started) * 0.2;
 			return { ok: true, value };
 		} catch (error) {
 			if (signal.aborted) {
@@ -108,7 +114,7 @@ export function createStampPool(options: StampPoolOptions = {}): StampPool {
 			const message = error instanceof Error ? error.message : String(error);
 			return { ok: false, reason: 'failed', message };
 		} finally {
-			inFlight--;
+			if (bounded) inFlight--;
 		}
 	}
 
@@ -133,6 +139,10 @@ export function createStampPool(options: StampPoolOptions = {}): StampPool {
 		async copy(plan, bodyLength, input) {
 			const result = await run<CopyParts>({ kind: 'copy', plan, bodyLength, input }, []);
 			return result.ok ? { ok: true, parts: result.value } : result;
+		},
+		async hash(parts) {
+			const result = await run<string>({ kind: 'hash', parts }, [], false);
+			return result.ok ? { ok: true, sha256: result.value } : result;
 		},
 		async prepare(bytes) {
 			const given = handOver(bytes);

@@ -2,6 +2,7 @@
  * The stamping worker thread (piscina). Loaded by path from the project root, also by the bundled
  * server, so every import here is a relative `.ts` path or a package.
  */
+import { createHash } from 'node:crypto';
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
@@ -13,7 +14,8 @@ import { type StampInput, stampPdf } from './stamp.ts';
 export type WorkerTask =
 	| { kind: 'stamp'; bytes: Uint8Array; input: StampInput }
 	| { kind: 'copy'; plan: StampPlan; bodyLength: number; input: StampInput }
-	| { kind: 'prepare'; bytes: Uint8Array };
+	| { kind: 'prepare'; bytes: Uint8Array }
+	| { kind: 'hash'; parts: Uint8Array[] };
 
 // This thread yields the CPU to the server's event loop: pages stay fast while copies are made.
 // (Linux: a thread's own id from /proc/thread-self; niceness is per thread there.) Best effort.
@@ -36,6 +38,11 @@ export default async function work(task: WorkerTask): Promise<unknown> {
 			const head = whole(parts.head);
 			const tail = whole(parts.tail);
 			return moving({ head, tail }, [head.buffer, tail.buffer]);
+		}
+		case 'hash': {
+			const hash = createHash('sha256');
+			for (const part of task.parts) hash.update(part);
+			return hash.digest('hex');
 		}
 		case 'prepare': {
 			const prepared: PreparedDocument = await prepareDocument(task.bytes);
