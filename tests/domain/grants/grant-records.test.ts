@@ -2,22 +2,19 @@
  * Grants as staff manage them, on both databases: the list and its states, extending, revoking
  * (the next download is refused), and the copies issued under a grant.
  */
-import { eq } from 'drizzle-orm';
+import { desc, eq } from 'drizzle-orm';
 import { PDFDocument } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../../../db/client.ts';
 import {
+	accessRequestsTable,
 	auditEventsTable,
 	documentsTable,
 	grantDocumentsTable,
 	grantsTable,
-	ndaAcceptancesTable,
+	ndaClaimsTable,
 	requestersTable,
 } from '../../../db/schema.ts';
-import {
-	getCurrentNdaVersion,
-	verifyNdaNeededForDownload,
-} from '../../../src/lib/server/requests/nda.ts';
 import type { Requester } from '../../../src/lib/server/auth/requester-session.ts';
 import { readTrustContent } from '../../../src/lib/server/content/reader.ts';
 import { syncContent } from '../../../src/lib/server/content/sync.ts';
@@ -34,6 +31,7 @@ import { generateCopyId } from '../../../src/lib/server/watermark/copy-id.ts';
 import { assembleCopy } from '../../../src/lib/server/watermark/copy.ts';
 import { prepareDocument } from '../../../src/lib/server/watermark/prepare.ts';
 import { databases } from '../../helpers/db.ts';
+import { acceptNdaInForce } from '../../helpers/nda.ts';
 
 const content = readTrustContent('src/content');
 const DAY = 86_400_000;
@@ -117,6 +115,7 @@ describe.each(databases())('managing grants on %s', (backend) => {
 			company: row!.company,
 			title: 'CISO',
 		};
+		await acceptNdaInForce(handle.db, ruth);
 		const [grant] = await handle.db
 			.insert(grantsTable)
 			.values({ requesterId: ruth.id, expiresAt: new Date(Date.now() + 5 * DAY), downloadCap: 1 })
@@ -189,21 +188,59 @@ describe.each(databases())('managing grants on %s', (backend) => {
 		});
 	});
 
-	it('asks for the NDA in force before a download only of someone holding a live grant', async () => {
-		// Ruth holds a live grant but never accepted the version in force.
-		expect(await verifyNdaNeededForDownload(handle.db, ruth.id, 'soc2-type2-2025')).toBe(true);
-		expect(await verifyNdaNeededForDownload(handle.db, ruth.id, 'bridge-letter-2026')).toBe(false);
-		const current = (await getCurrentNdaVersion(handle.db))!;
-		await handle.db.insert(ndaAcceptancesTable).values({
-			ndaVersionId: current.id,
-			textSha256: current.sha256,
-			requesterId: ruth.id,
-			signerName: 'Ruth',
-			signerTitle: 'CISO',
-			company: 'Stark',
-			email: ruth.email,
+	it('asks for the NDA in force before a download, and logs the refusal', async () => {
+		// Sam holds a live grant but never accepted the version in force.
+		const [row] = await handle.db
+			.insert(requestersTable)
+			.values({ email: 'sam@stark.example', name: 'Sam', company: 'Stark', title: 'CTO' })
+			.returning();
+		const sam: Requester = { ...row!, title: 'CTO' };
+		const [grant] = await handle.db
+			.insert(grantsTable)
+			.values({ requesterId: sam.id, expiresAt: new Date(Date.now() + 5 * DAY) })
+			.returning();
+		const [doc] = await handle.db
+			.select()
+			.from(documentsTable)
+			.where(eq(documentsTable.slug, 'soc2-type2-2025'));
+		await handle.db.insert(grantDocumentsTable).values({ grantId: grant!.id, documentId: doc!.id });
+		expect(await deliverCopy(delivery(), sam, 'soc2-type2-2025', meta)).toEqual({
+			ok: false,
+			reason: 'nda_required',
 		});
-		expect(await verifyNdaNeededForDownload(handle.db, ruth.id, 'soc2-type2-2025')).toBe(false);
+		const [denied] = await handle.db
+			.select()
+			.from(auditEventsTable)
+			.where(eq(auditEventsTable.subject, 'document:soc2-type2-2025'))
+			.orderBy(desc(auditEventsTable.seq))
+			.limit(1);
+		expect(denied).toMatchObject({
+			type: 'download.denied',
+			actor: `requester:${sam.id}`,
+			data: { reason: 'nda_required' },
+		});
+		// Without a grant for the document, the grant is what they can act on.
+		expect(await deliverCopy(delivery(), sam, 'bridge-letter-2026', meta)).toEqual({
+			ok: false,
+			reason: 'not_granted',
+		});
+		// An NDA on file counts once staff confirm it, as a click-through does.
+		const [request] = await handle.db
+			.insert(accessRequestsTable)
+			.values({ requesterId: sam.id, documentSlugs: ['soc2-type2-2025'] })
+			.returning();
+		const [claim] = await handle.db
+			.insert(ndaClaimsTable)
+			.values({ requestId: request!.id, requesterId: sam.id, reference: 'MSA 2024' })
+			.returning();
+		expect(await deliverCopy(delivery(), sam, 'soc2-type2-2025', meta)).toMatchObject({
+			reason: 'nda_required',
+		});
+		await handle.db
+			.update(ndaClaimsTable)
+			.set({ status: 'confirmed' })
+			.where(eq(ndaClaimsTable.id, claim!.id));
+		expect((await deliverCopy(delivery(), sam, 'soc2-type2-2025', meta)).ok).toBe(true);
 	});
 
 	it('revokes: the next download is refused, and the grant cannot be extended again', async () => {

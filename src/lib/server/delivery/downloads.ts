@@ -1,11 +1,12 @@
 /**
- * Delivering a stamped copy. The order is the point: check the grant, then write the download row
- * and its audit event in one transaction, and only then stamp and hand out bytes. No log row, no
- * bytes. A failed stamp marks the row failed, which does not use up the download cap. The copy
+ * Delivering a stamped copy. The order is the point: check the grant and the NDA in force, then
+ * write the download row and its audit event in one transaction (the copy is made meanwhile, in a
+ * worker), and hand out bytes only once that row is committed. No log row, no bytes. A failed
+ * stamp marks the row failed, which does not use up the download cap. The copy
  * streams out (its own objects first, then the version's prepared body) while a worker takes its
  * SHA-256 from the same bytes, recorded for tracing as soon as it is known.
  */
-import { and, count, desc, eq, isNull, lt, ne } from 'drizzle-orm';
+import { and, count, desc, eq, isNull, lt, ne, sql } from 'drizzle-orm';
 import type { Database } from '../../../../db/client.ts';
 import {
 	documentsTable,
@@ -13,6 +14,9 @@ import {
 	downloadsTable,
 	grantDocumentsTable,
 	grantsTable,
+	ndaAcceptancesTable,
+	ndaClaimsTable,
+	ndaVersionsTable,
 } from '../../../../db/schema.ts';
 import { appendAuditEvent } from '../audit/audit.ts';
 import { getPreparedVersion } from '../documents/version-cache.ts';
@@ -24,7 +28,8 @@ import type { CopyResult } from '../watermark/pool.ts';
 import type { PreparedDocument, StampPlan } from '../watermark/prepare.ts';
 import type { StampInput } from '../watermark/stamp.ts';
 
-export type DenialReason = 'not_granted' | 'expired' | 'revoked' | 'cap_reached' | 'no_version';
+export type DenialReason =
+	'not_granted' | 'expired' | 'revoked' | 'cap_reached' | 'nda_required' | 'no_version';
 
 export type DeliveryResult =
 	| { ok: true; copy: IssuedCopy; filename: string; copyId: string }
@@ -56,25 +61,63 @@ interface Eligible {
 	periodEnd: string | null;
 }
 
-/** The newest live grant of this requester that covers the document, or why there is none. */
+/**
+ * Whether the requester accepted the NDA version in force on `today`, or staff confirmed an NDA on
+ * file (as verifyNdaOnFile in requests/nda.ts), as a column of the grant query: one round trip.
+ */
+function ndaOnFile(requesterId: number, today: string) {
+	const inForce = sql`(select ${ndaVersionsTable.id} from ${ndaVersionsTable}
+		where ${ndaVersionsTable.effectiveDate} <= ${today}
+		order by ${ndaVersionsTable.effectiveDate} desc, ${ndaVersionsTable.id} desc limit 1)`;
+	return sql<boolean>`(exists (select 1 from ${ndaAcceptancesTable}
+		where ${ndaAcceptancesTable.requesterId} = ${requesterId}
+		and ${ndaAcceptancesTable.ndaVersionId} = ${inForce})
+	or exists (select 1 from ${ndaClaimsTable}
+		where ${ndaClaimsTable.requesterId} = ${requesterId}
+		and ${ndaClaimsTable.status} = 'confirmed'))`;
+}
+
+/**
+ * The newest live grant of this requester that covers the document, or why there is none. A
+ * requester with a usable grant still needs the NDA in force: a new version binds every later copy.
+ */
 async function findGrant(
 	db: Database,
 	requesterId: number,
 	slug: string,
 	now: Date,
 ): Promise<{ ok: true; eligible: Eligible } | { ok: false; reason: DenialReason }> {
+	// The document's current version, beside each grant: one round trip for all of it.
+	const current = db
+		.select({
+			id: documentVersionsTable.id,
+			periodStart: documentVersionsTable.periodStart,
+			periodEnd: documentVersionsTable.periodEnd,
+		})
+		.from(documentVersionsTable)
+		.where(
+			and(
+				eq(documentVersionsTable.documentId, documentsTable.id),
+				isNull(documentVersionsTable.supersededBy),
+			),
+		)
+		.orderBy(desc(documentVersionsTable.id))
+		.limit(1)
+		.as('current_version');
 	const grants = await db
 		.select({
 			id: grantsTable.id,
 			expiresAt: grantsTable.expiresAt,
 			revokedAt: grantsTable.revokedAt,
 			downloadCap: grantsTable.downloadCap,
-			documentId: documentsTable.id,
 			title: documentsTable.title,
+			ndaOnFile: ndaOnFile(requesterId, now.toISOString().slice(0, 10)),
+			version: { id: current.id, periodStart: current.periodStart, periodEnd: current.periodEnd },
 		})
 		.from(grantsTable)
 		.innerJoin(grantDocumentsTable, eq(grantDocumentsTable.grantId, grantsTable.id))
 		.innerJoin(documentsTable, eq(documentsTable.id, grantDocumentsTable.documentId))
+		.leftJoinLateral(current, sql`true`)
 		.where(and(eq(grantsTable.requesterId, requesterId), eq(documentsTable.slug, slug)))
 		.orderBy(desc(grantsTable.id));
 	if (grants.length === 0) return { ok: false, reason: 'not_granted' };
@@ -93,21 +136,9 @@ async function findGrant(
 			reason ??= 'cap_reached';
 			continue;
 		}
-		const [version] = await db
-			.select({
-				id: documentVersionsTable.id,
-				periodStart: documentVersionsTable.periodStart,
-				periodEnd: documentVersionsTable.periodEnd,
-			})
-			.from(documentVersionsTable)
-			.where(
-				and(
-					eq(documentVersionsTable.documentId, grant.documentId),
-					isNull(documentVersionsTable.supersededBy),
-				),
-			)
-			.orderBy(desc(documentVersionsTable.id))
-			.limit(1);
+		// postgres.js and PGlite both give a boolean; anything else is not a yes.
+		if (grant.ndaOnFile !== true) return { ok: false, reason: 'nda_required' };
+		const { version } = grant;
 		if (!version) return { ok: false, reason: 'no_version' };
 		return {
 			ok: true,
@@ -146,6 +177,22 @@ export async function deliverCopy(
 		return found;
 	}
 	const { eligible } = found;
+	const stampInput = (copyId: string): StampInput => ({
+		name: requester.name,
+		email: requester.email,
+		company: requester.company,
+		issuedAt: now,
+		validUntil: eligible.grantExpiresAt,
+		periodStart: eligible.periodStart,
+		periodEnd: eligible.periodEnd,
+		copyId,
+		verifyUrl: `${ctx.siteUrl}/verify/${copyId}`,
+		documentTitle: eligible.documentTitle,
+	});
+	// The copy is made while its log row is written, and no byte of it leaves before that row is
+	// committed: a copy whose download is refused or cannot be logged is dropped unseen.
+	const drawn = ctx.generateCopyId();
+	let making = makeCopy(ctx, eligible.versionId, stampInput(drawn));
 
 	let started: { downloadId: number; copyId: string };
 	try {
@@ -164,7 +211,7 @@ export async function deliverCopy(
 			let copyId = '';
 			let row: { id: number } | undefined;
 			for (let attempt = 0; attempt < 5 && !row; attempt++) {
-				copyId = ctx.generateCopyId();
+				copyId = attempt === 0 ? drawn : ctx.generateCopyId();
 				[row] = await tx
 					.insert(downloadsTable)
 					.values({
@@ -199,19 +246,11 @@ export async function deliverCopy(
 		);
 		return { ok: false, reason: 'log_unavailable' };
 	}
+	// The first id drawn was taken: the copy must carry the id it was logged under.
+	if (started.copyId !== drawn)
+		making = makeCopy(ctx, eligible.versionId, stampInput(started.copyId));
 
-	const stamped = await makeCopy(ctx, eligible.versionId, {
-		name: requester.name,
-		email: requester.email,
-		company: requester.company,
-		issuedAt: now,
-		validUntil: eligible.grantExpiresAt,
-		periodStart: eligible.periodStart,
-		periodEnd: eligible.periodEnd,
-		copyId: started.copyId,
-		verifyUrl: `${ctx.siteUrl}/verify/${started.copyId}`,
-		documentTitle: eligible.documentTitle,
-	});
+	const stamped = await making;
 	if (!stamped.ok) {
 		const failure = stamped;
 		await ctx.db.transaction(async (tx) => {
@@ -274,7 +313,7 @@ async function recordHash(db: Database, downloadId: number, sha256: string): Pro
 	}
 }
 
-/** The version's preparation and this copy's own parts. */
+/** The version's preparation and this copy's own parts; never rejects. */
 async function makeCopy(
 	ctx: DeliveryContext,
 	versionId: number,
@@ -282,14 +321,13 @@ async function makeCopy(
 ): Promise<
 	(Extract<CopyResult, { ok: true }> & { body: Uint8Array }) | Exclude<CopyResult, { ok: true }>
 > {
-	let prepared: PreparedDocument;
 	try {
-		prepared = await getPreparedVersion(ctx.db, versionId, ctx.prepare);
+		const prepared = await getPreparedVersion(ctx.db, versionId, ctx.prepare);
+		const result = await ctx.stamp(prepared.plan, prepared.body.byteLength, input);
+		return result.ok ? { ...result, body: prepared.body } : result;
 	} catch (error) {
 		return { ok: false, reason: 'failed', message: firstLine(error) };
 	}
-	const result = await ctx.stamp(prepared.plan, prepared.body.byteLength, input);
-	return result.ok ? { ...result, body: prepared.body } : result;
 }
 
 function firstLine(error: unknown): string {

@@ -55,40 +55,42 @@ export async function notifyShareLinkOpened(
 
 /**
  * After a copy was issued: Slack hears of every download; the rep who shared the link, of those
- * through their link. Its own transaction, called after the bytes are ready: a failure here is
- * logged and never costs the reader their copy.
+ * through their link. Called once the copy is on its way: a failure here is logged and never costs
+ * the reader their copy. Returns whether anything was queued (the sender need not look otherwise).
  */
-export async function notifyDownload(ctx: JourneyContext, copyId: string): Promise<void> {
+export async function notifyDownload(ctx: JourneyContext, copyId: string): Promise<boolean> {
 	const now = ctx.now ?? new Date();
-	await ctx.db.transaction(async (tx) => {
-		const [row] = await tx
-			.select({
-				email: requestersTable.email,
-				name: requestersTable.name,
-				company: requestersTable.company,
-				document: documentsTable.title,
-				link: shareLinksTable,
-			})
-			.from(downloadsTable)
-			.innerJoin(requestersTable, eq(requestersTable.id, downloadsTable.requesterId))
-			.innerJoin(
-				documentVersionsTable,
-				eq(documentVersionsTable.id, downloadsTable.documentVersionId),
-			)
-			.innerJoin(documentsTable, eq(documentsTable.id, documentVersionsTable.documentId))
-			.innerJoin(grantsTable, eq(grantsTable.id, downloadsTable.grantId))
-			.leftJoin(accessRequestsTable, eq(accessRequestsTable.id, grantsTable.requestId))
-			.leftJoin(shareLinksTable, eq(shareLinksTable.id, accessRequestsTable.shareLinkId))
-			.where(eq(downloadsTable.copyId, copyId));
-		if (!row) return;
+	// Most downloads are neither through a link nor watched by Slack: one read, no transaction.
+	const [row] = await ctx.db
+		.select({
+			email: requestersTable.email,
+			name: requestersTable.name,
+			company: requestersTable.company,
+			document: documentsTable.title,
+			link: shareLinksTable,
+		})
+		.from(downloadsTable)
+		.innerJoin(requestersTable, eq(requestersTable.id, downloadsTable.requesterId))
+		.innerJoin(
+			documentVersionsTable,
+			eq(documentVersionsTable.id, downloadsTable.documentVersionId),
+		)
+		.innerJoin(documentsTable, eq(documentsTable.id, documentVersionsTable.documentId))
+		.innerJoin(grantsTable, eq(grantsTable.id, downloadsTable.grantId))
+		.leftJoin(accessRequestsTable, eq(accessRequestsTable.id, grantsTable.requestId))
+		.leftJoin(shareLinksTable, eq(shareLinksTable.id, accessRequestsTable.shareLinkId))
+		.where(eq(downloadsTable.copyId, copyId));
+	if (!row || (!row.link && !ctx.config.slackWebhookUrl)) return false;
+	const { link } = row;
+	return ctx.db.transaction(async (tx) => {
 		const who = `${row.name} <${row.email}> (${row.company})`;
-		await enqueueSlackMessage(tx, ctx.config, {
+		const slack = await enqueueSlackMessage(tx, ctx.config, {
 			kind: 'download',
-			text: `:page_facing_up: ${slackEscape(who)} downloaded ${slackEscape(row.document)}, copy ${copyId}${row.link ? ` (through share link #${row.link.id})` : ''}.`,
+			text: `:page_facing_up: ${slackEscape(who)} downloaded ${slackEscape(row.document)}, copy ${copyId}${link ? ` (through share link #${link.id})` : ''}.`,
 		});
-		if (!row.link) return;
-		const [rep] = await tx.select().from(usersTable).where(eq(usersTable.id, row.link.createdBy));
-		if (!rep) return;
+		if (!link) return slack !== null;
+		const [rep] = await tx.select().from(usersTable).where(eq(usersTable.id, link.createdBy));
+		if (!rep) return slack !== null;
 		await enqueueEmail(tx, ctx, {
 			to: rep.email,
 			template: 'share-link-activity',
@@ -96,14 +98,15 @@ export async function notifyDownload(ctx: JourneyContext, copyId: string): Promi
 				repName: rep.name,
 				trustCenterName: trustCenterName(ctx),
 				kind: 'downloaded',
-				recipient: recipientLabel(row.link),
+				recipient: recipientLabel(link),
 				who: row.email,
 				document: row.document,
 				copyId,
 				at: formatDateTime(now),
-				linkUrl: siteLink(ctx, `/admin/links/${row.link.id}`),
+				linkUrl: siteLink(ctx, `/admin/links/${link.id}`),
 			},
 		});
+		return true;
 	});
 }
 

@@ -76,34 +76,6 @@ export async function verifyNdaOnFile(
 	return Boolean(claim);
 }
 
-/**
- * Whether a download must wait for the reviewer to accept the NDA version now in force: they hold
- * a live grant for the document but accepted only an older version. Someone without such a grant
- * is refused by the grant check instead, with a reason they can act on.
- */
-export async function verifyNdaNeededForDownload(
-	db: Executor,
-	requesterId: number,
-	slug: string,
-	now = new Date(),
-): Promise<boolean> {
-	const [live] = await db
-		.select({ id: grantsTable.id })
-		.from(grantsTable)
-		.innerJoin(grantDocumentsTable, eq(grantDocumentsTable.grantId, grantsTable.id))
-		.innerJoin(documentsTable, eq(documentsTable.id, grantDocumentsTable.documentId))
-		.where(
-			and(
-				eq(grantsTable.requesterId, requesterId),
-				eq(documentsTable.slug, slug),
-				isNull(grantsTable.revokedAt),
-				gt(grantsTable.expiresAt, now),
-			),
-		)
-		.limit(1);
-	return Boolean(live) && !(await verifyNdaOnFile(db, requesterId, now));
-}
-
 export type NdaAcceptanceResult =
 	| { ok: true; acceptanceId: number; decided: number }
 	| { ok: false; reason: 'nda_changed' | 'no_nda' };

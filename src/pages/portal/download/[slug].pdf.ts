@@ -2,9 +2,14 @@ import type { APIRoute } from 'astro';
 import { deliveryContext } from '../../../lib/web/delivery.ts';
 import { journeyContext, requestMeta } from '../../../lib/web/context.ts';
 import { deliverCopy, type DeliveryResult } from '../../../lib/server/delivery/downloads.ts';
-import { HOME_ACTION, PORTAL_ACTION, problem, renderProblem } from '../../../lib/web/problem.ts';
+import {
+	HOME_ACTION,
+	PORTAL_ACTION,
+	problem,
+	renderProblem,
+	type ProblemAction,
+} from '../../../lib/web/problem.ts';
 import { pdfStreamResponse } from '../../../lib/web/responses.ts';
-import { verifyNdaNeededForDownload } from '../../../lib/server/requests/nda.ts';
 import { notifyDownload } from '../../../lib/server/grants/share-link-activity.ts';
 import { kickEmailSender } from '../../../lib/server/mail/kick.ts';
 
@@ -14,12 +19,12 @@ export const prerender = false;
 // another site must not be able to trigger one with a link.
 export const POST: APIRoute = async (context) => {
 	const { params, locals, request } = context;
-	const page: Page = (status, title, text, retryAfter) =>
+	const page: Page = (status, title, text, options = {}) =>
 		renderProblem(
 			context,
 			problem(status, title, text, {
-				actions: [PORTAL_ACTION, HOME_ACTION],
-				headers: retryAfter ? { 'Retry-After': String(retryAfter) } : {},
+				actions: options.actions ?? [PORTAL_ACTION, HOME_ACTION],
+				headers: options.retryAfter ? { 'Retry-After': String(options.retryAfter) } : {},
 			}),
 		);
 	if (!locals.requester) {
@@ -33,17 +38,6 @@ export const POST: APIRoute = async (context) => {
 	if (!/^[a-z0-9-]{1,100}$/.test(slug))
 		return page(404, 'No such document', 'Pick a document from your portal.');
 	const ctx = await journeyContext();
-	// A new NDA version in force binds every later copy: the reviewer accepts it before the next one.
-	if (await verifyNdaNeededForDownload(ctx.db, locals.requester.id, slug))
-		return renderProblem(
-			context,
-			problem(
-				403,
-				'Accept the new agreement first',
-				'Our non-disclosure agreement has a new version. Read and accept it, then download your documents again.',
-				{ actions: [{ href: '/nda', label: 'Read the new agreement' }, PORTAL_ACTION] },
-			),
-		);
 	const result = await deliverCopy(
 		deliveryContext(ctx),
 		locals.requester,
@@ -51,9 +45,12 @@ export const POST: APIRoute = async (context) => {
 		requestMeta(request, locals.client.address),
 	);
 	if (result.ok) {
-		// Slack and the rep who shared the link hear of it; a failure there never costs the copy.
-		await notifyDownload(ctx, result.copyId).then(kickEmailSender, (error: unknown) =>
-			console.error(`Download ${result.copyId}: notification not queued: ${String(error)}`),
+		// Slack and the rep who shared the link hear of it, once the copy is on its way: a failure
+		// there never costs the copy, and the reader does not wait for it.
+		void notifyDownload(ctx, result.copyId).then(
+			(queued) => queued && kickEmailSender(),
+			(error: unknown) =>
+				console.error(`Download ${result.copyId}: notification not queued: ${String(error)}`),
 		);
 		return pdfStreamResponse(result.copy.stream, result.copy.byteLength, {
 			filename: result.filename,
@@ -65,7 +62,12 @@ export const POST: APIRoute = async (context) => {
 	return denial(result, page);
 };
 
-type Page = (status: number, title: string, text: string, retryAfter?: number) => Promise<Response>;
+type Page = (
+	status: number,
+	title: string,
+	text: string,
+	options?: { retryAfter?: number; actions?: ProblemAction[] },
+) => Promise<Response>;
 
 function denial(result: Exclude<DeliveryResult, { ok: true }>, page: Page): Promise<Response> {
 	switch (result.reason) {
@@ -93,6 +95,14 @@ function denial(result: Exclude<DeliveryResult, { ok: true }>, page: Page): Prom
 				'No downloads left',
 				'You have used every download of this access. Use the copies you have, or contact the security team for more.',
 			);
+		case 'nda_required':
+			// A new NDA version in force binds every later copy: the reviewer accepts it first.
+			return page(
+				403,
+				'Accept the new agreement first',
+				'Our non-disclosure agreement has a new version. Read and accept it, then download your documents again.',
+				{ actions: [{ href: '/nda', label: 'Read the new agreement' }, PORTAL_ACTION] },
+			);
 		case 'no_version':
 			return page(
 				404,
@@ -104,14 +114,14 @@ function denial(result: Exclude<DeliveryResult, { ok: true }>, page: Page): Prom
 				503,
 				'Downloads are paused',
 				'We could not record the download, so no copy was made. Try again in a few minutes.',
-				60,
+				{ retryAfter: 60 },
 			);
 		case 'busy':
 			return page(
 				503,
 				'Busy preparing copies',
 				'Many copies are being prepared right now. Try again in a minute.',
-				result.retryAfterSeconds,
+				{ retryAfter: result.retryAfterSeconds },
 			);
 		case 'stamp_failed':
 			return page(
