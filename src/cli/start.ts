@@ -19,6 +19,7 @@ import { longestBodyTimeoutMs } from '../lib/server/platform/body-limits.ts';
 import { createRequestGuard } from '../lib/server/platform/request-guard.ts';
 import { withCompression } from '../lib/server/platform/compression.ts';
 import { loadStaticFiles } from '../lib/server/platform/static-files.ts';
+import { yieldHelperThreads } from '../lib/server/platform/priorities.ts';
 import { startEmailSender } from '../lib/server/mail/sender.ts';
 import { failAbandonedDownloads } from '../lib/server/delivery/downloads.ts';
 import { getAuditStatus } from '../lib/server/audit/checkpoint.ts';
@@ -132,6 +133,7 @@ async function serve(
 			'',
 		].join('\n'),
 	);
+	yieldHelperThreads();
 	const sender = startEmailSender(handle.db, config, { intervalMs: 5_000 });
 	registerEmailSender(sender);
 	const sweeper = startDownloadSweeper(handle, config.stampTimeoutMs);

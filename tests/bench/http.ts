@@ -13,12 +13,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { waitForEmail } from '../helpers/outbox.ts';
-import { type Answer, call } from './client.ts';
+import { type Answer, call, drain } from './client.ts';
 import { processTimes, threadTimes } from './cpu.ts';
 import { runCli, startServer } from '../helpers/processes.ts';
 
 const SLUGS = ['soc2-type2-2025', 'bridge-letter-2026'];
 const ROUNDS = Number(process.env.BENCH_HTTP_RUNS ?? 9);
+/** GET / starts at most every GAP_MS (probe.ts): visitors, not a load test of their own. */
+const GAP_MS = Number(process.env.BENCH_PROBE_GAP_MS ?? 5);
 
 /** A fresh database on the PostgreSQL server (BENCH_POSTGRES_URL), dropped afterwards. */
 async function benchDatabase(): Promise<{ url: string; drop(): Promise<void> } | null> {
@@ -84,7 +86,7 @@ export async function benchHttp(reports: string[]): Promise<void> {
 		try {
 			const cookie = await approvedReviewer(server.url, env.OUTBOX_DIR!);
 			const download = async (slug: string, keep = false): Promise<Answer> => {
-				const answer = await call(`${server.url}/portal/download/${slug}.pdf`, {
+				const options = {
 					method: 'POST',
 					headers: {
 						Origin: server.url,
@@ -92,8 +94,10 @@ export async function benchHttp(reports: string[]): Promise<void> {
 						'Content-Type': 'application/x-www-form-urlencoded',
 						'Content-Length': '0',
 					},
-					keep,
-				});
+				};
+				const url = `${server.url}/portal/download/${slug}.pdf`;
+				// Kept copies come through Node's client; the load test's are only counted (drain).
+				const answer = keep ? await call(url, { ...options, keep }) : await drain(url, options);
 				if (answer.status !== 200) throw new Error(`download answered ${answer.status}`);
 				return answer;
 			};
@@ -108,7 +112,7 @@ export async function benchHttp(reports: string[]): Promise<void> {
 				writeFileSync(path, copy);
 				staticFiles.push(path);
 				const fetchStatic = async () => {
-					const answer = await call(`${server.url}/${name}`);
+					const answer = await drain(`${server.url}/${name}`);
 					if (answer.status !== 200) throw new Error(`static file answered ${answer.status}`);
 					if (answer.byteLength !== copy.byteLength) throw new Error('static file cut short');
 				};
@@ -162,7 +166,7 @@ export async function benchHttp(reports: string[]): Promise<void> {
 					`HTTP (npm start, ${database ? 'PostgreSQL' : 'embedded database'}, stamping workers: ${env.STAMP_WORKERS ?? 'default'}):`,
 					...lines,
 					`  GET / idle:                 p50 ${q(idle, 0.5)} ms, p99 ${q(idle, 0.99)} ms (${idle.length} requests)`,
-					`  GET / during 3×16 downloads of ${basename(reports[0]!)}: p50 ${q(busy, 0.5)} ms, p99 ${p99.toFixed(1)} ms (${busy.length} requests; target p99 < 20 ms: ${p99 < 20 ? 'met' : 'NOT met'})`,
+					`  GET / during 3×16 downloads of ${basename(reports[0]!)}: p50 ${q(busy, 0.5)} ms, p99 ${p99.toFixed(1)} ms (${busy.length} requests, one every ≥ ${GAP_MS} ms; target p99 < 20 ms: ${p99 < 20 ? 'met' : 'NOT met'})`,
 					`  downloads: 48 in ${(elapsed / 1000).toFixed(1)} s, each p50 ${q(downloads, 0.5)} ms, p99 ${q(downloads, 0.99)} ms`,
 					`  server event-loop delay during the downloads: p50 ${loop.p50.toFixed(1)} ms, p99 ${loop.p99.toFixed(1)} ms, max ${loop.max.toFixed(1)} ms`,
 					`  CPU meanwhile (${availableParallelism()} cores × ${(elapsed / 1000).toFixed(1)} s = ${((availableParallelism() * elapsed) / 1000).toFixed(1)} s): ${cpu}, the GET / probe ${probeCpu.toFixed(2)} s`,
@@ -186,9 +190,13 @@ async function pageLatencies(
 	url: string,
 	during: () => Promise<void>,
 ): Promise<{ times: number[]; cpuSeconds: number }> {
-	const child = fork(fileURLToPath(new URL('probe.ts', import.meta.url)), [`${url}/`], {
-		stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-	});
+	const child = fork(
+		fileURLToPath(new URL('probe.ts', import.meta.url)),
+		[`${url}/`, `${GAP_MS}`],
+		{
+			stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+		},
+	);
 	const exited = new Promise<never>((_, fail) =>
 		child.once('exit', (code) => fail(new Error(`the GET / probe exited with ${code}`))),
 	);

@@ -1,16 +1,24 @@
 /**
- * A visitor in a process of its own, for the HTTP bench: requests a page one request after another
- * until told to stop, and reports each request's time. Separate from the process receiving the
- * downloads, so that what it measures is the server, not a client busy with the copies it receives.
+ * Visitors in a process of their own, for the HTTP bench: requests a page, one request at a time,
+ * a new one starting `gap` ms after the last began (or as soon as it ends, if later), until told to
+ * stop, and reports each request's time. Separate from the process receiving the downloads, so
+ * that what it measures is the server, not a client busy with the copies it receives; paced, so
+ * that it measures the page while 16 downloads run rather than a page load test of its own on the
+ * same two cores (back to back it takes a core-fifth of the machine).
  *
- * Forked by `http.ts` with the page's URL as argv[2]. One request first, not counted (it opens the
- * connection, which the rest reuse as a browser would); then 'ready'; on the message 'stop' it
- * answers `{ times, cpuSeconds }` (milliseconds, in order; its own CPU time meanwhile) and exits.
+ * Forked by `http.ts` with the page's URL as argv[2] and the gap in ms as argv[3]. One request
+ * first, not counted (it opens the connection, which the rest reuse as a browser would); then
+ * 'ready'; on 'stop' it answers `{ times, cpuSeconds }` (milliseconds, in order; its own CPU time
+ * meanwhile) and exits.
  */
+import { setPriority } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { brotliDecompressSync } from 'node:zlib';
 import { call } from './client.ts';
 
 const url = process.argv[2]!;
+const gap = Number(process.argv[3] ?? 0);
+if (process.env.BENCH_PROBE_NICE) setPriority(Number(process.env.BENCH_PROBE_NICE));
 let running = true;
 process.on('message', (message) => {
 	if (message === 'stop') running = false;
@@ -29,6 +37,11 @@ await get();
 process.send!('ready');
 const times: number[] = [];
 const cpu = process.cpuUsage();
-while (running) times.push(await get());
+while (running) {
+	const started = performance.now();
+	times.push(await get());
+	const wait = started + gap - performance.now();
+	if (wait > 0) await sleep(wait);
+}
 const used = process.cpuUsage(cpu);
 process.send!({ times, cpuSeconds: (used.user + used.system) / 1e6 }, () => process.exit(0));

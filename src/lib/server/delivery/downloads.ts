@@ -9,6 +9,7 @@
 import { and, count, desc, eq, isNull, lt, ne, sql } from 'drizzle-orm';
 import type { Database } from '../../../../db/client.ts';
 import {
+	accessRequestsTable,
 	documentsTable,
 	documentVersionsTable,
 	downloadsTable,
@@ -32,7 +33,7 @@ export type DenialReason =
 	'not_granted' | 'expired' | 'revoked' | 'cap_reached' | 'nda_required' | 'no_version';
 
 export type DeliveryResult =
-	| { ok: true; copy: IssuedCopy; filename: string; copyId: string }
+	| { ok: true; copy: IssuedCopy; filename: string; copyId: string; viaShareLink: boolean }
 	| { ok: false; reason: DenialReason }
 	| { ok: false; reason: 'log_unavailable' }
 	| { ok: false; reason: 'busy'; retryAfterSeconds: number }
@@ -54,6 +55,8 @@ export interface DeliveryContext {
 
 interface Eligible {
 	grantId: number;
+	/** The grant came from a request made through a rep's share link (the rep hears of copies). */
+	viaShareLink: boolean;
 	grantExpiresAt: Date;
 	documentTitle: string;
 	versionId: number;
@@ -112,11 +115,13 @@ async function findGrant(
 			downloadCap: grantsTable.downloadCap,
 			title: documentsTable.title,
 			ndaOnFile: ndaOnFile(requesterId, now.toISOString().slice(0, 10)),
+			shareLinkId: accessRequestsTable.shareLinkId,
 			version: { id: current.id, periodStart: current.periodStart, periodEnd: current.periodEnd },
 		})
 		.from(grantsTable)
 		.innerJoin(grantDocumentsTable, eq(grantDocumentsTable.grantId, grantsTable.id))
 		.innerJoin(documentsTable, eq(documentsTable.id, grantDocumentsTable.documentId))
+		.leftJoin(accessRequestsTable, eq(accessRequestsTable.id, grantsTable.requestId))
 		.leftJoinLateral(current, sql`true`)
 		.where(and(eq(grantsTable.requesterId, requesterId), eq(documentsTable.slug, slug)))
 		.orderBy(desc(grantsTable.id));
@@ -144,6 +149,7 @@ async function findGrant(
 			ok: true,
 			eligible: {
 				grantId: grant.id,
+				viaShareLink: grant.shareLinkId !== null,
 				grantExpiresAt: grant.expiresAt,
 				documentTitle: grant.title,
 				versionId: version.id,
@@ -198,6 +204,7 @@ export async function deliverCopy(
 	try {
 		started = await ctx.db.transaction(async (tx) => {
 			// Lock the grant so two parallel downloads cannot both take the last one under the cap.
+			// (Not pipelined with the count: the count must be sent after the lock is held.)
 			const [grant] = await tx
 				.select()
 				.from(grantsTable)
@@ -289,6 +296,7 @@ export async function deliverCopy(
 		ok: true,
 		copy,
 		copyId: started.copyId,
+		viaShareLink: eligible.viaShareLink,
 		filename: copyFilename(ctx.companyName, eligible.documentTitle, requester.name),
 	};
 }

@@ -58,9 +58,14 @@ export async function notifyShareLinkOpened(
  * through their link. Called once the copy is on its way: a failure here is logged and never costs
  * the reader their copy. Returns whether anything was queued (the sender need not look otherwise).
  */
-export async function notifyDownload(ctx: JourneyContext, copyId: string): Promise<boolean> {
+export async function notifyDownload(
+	ctx: JourneyContext,
+	copyId: string,
+	viaShareLink: boolean,
+): Promise<boolean> {
+	// Most downloads are neither through a link nor watched by Slack: nothing to read.
+	if (!viaShareLink && !ctx.config.slackWebhookUrl) return false;
 	const now = ctx.now ?? new Date();
-	// Most downloads are neither through a link nor watched by Slack: one read, no transaction.
 	const [row] = await ctx.db
 		.select({
 			email: requestersTable.email,

@@ -7,6 +7,7 @@ import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { measureText } from '../pdf/text-runs.ts';
+import { HELPER_NICENESS } from '../platform/priorities.ts';
 import { assembleCopy, type CopyParts } from './copy.ts';
 import { type PreparedDocument, prepareDocument, type StampPlan } from './prepare.ts';
 import { type StampInput, stampPdf } from './stamp.ts';
@@ -21,7 +22,7 @@ export type WorkerTask =
 // (Linux: a thread's own id from /proc/thread-self; niceness is per thread there.) Best effort.
 try {
 	const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
-	if (Number.isInteger(tid) && tid !== process.pid) setPriority(tid, 5);
+	if (Number.isInteger(tid) && tid !== process.pid) setPriority(tid, HELPER_NICENESS);
 } catch {
 	// Another system, or no permission: run at the process's priority.
 }

@@ -47,7 +47,7 @@ export const POST: APIRoute = async (context) => {
 	if (result.ok) {
 		// Slack and the rep who shared the link hear of it, once the copy is on its way: a failure
 		// there never costs the copy, and the reader does not wait for it.
-		void notifyDownload(ctx, result.copyId).then(
+		void notifyDownload(ctx, result.copyId, result.viaShareLink).then(
 			(queued) => queued && kickEmailSender(),
 			(error: unknown) =>
 				console.error(`Download ${result.copyId}: notification not queued: ${String(error)}`),
