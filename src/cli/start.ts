@@ -183,16 +183,14 @@ function startDownloadSweeper(handle: DatabaseHandle, stampTimeoutMs: number): N
 }
 
 /**
- * For `npm run bench`: measures this process's event-loop delay (SIGUSR2 resets it) and writes
- * p50/p99/max in milliseconds to `file` when the server stops.
+ * For `npm run bench`: measures this process's event-loop delay. SIGUSR2 writes p50/p99/max in
+ * milliseconds since the last SIGUSR2 (or the start) to `file` and starts afresh; so does stopping.
  */
 function recordEventLoopDelay(file: string | undefined): (() => void) | null {
 	if (!file) return null;
 	const histogram = monitorEventLoopDelay({ resolution: 5 });
 	histogram.enable();
-	process.on('SIGUSR2', () => histogram.reset());
-	return () => {
-		histogram.disable();
+	const write = () => {
 		const ms = (ns: number) => ns / 1e6;
 		writeFileSync(
 			file,
@@ -202,5 +200,11 @@ function recordEventLoopDelay(file: string | undefined): (() => void) | null {
 				max: ms(histogram.max),
 			}),
 		);
+		histogram.reset();
+	};
+	process.on('SIGUSR2', write);
+	return () => {
+		histogram.disable();
+		write();
 	};
 }

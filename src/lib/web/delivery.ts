@@ -1,6 +1,7 @@
 /** Wires the delivery domain to the server: the stamping pool and copy ids. */
 import type { DeliveryContext } from '../server/delivery/downloads.ts';
 import { getConfig } from '../server/platform/config.ts';
+import { createGate, type Gate } from '../server/platform/gate.ts';
 import { getStampPool } from '../server/watermark/pool.ts';
 import { generateCopyId } from '../server/watermark/copy-id.ts';
 import type { JourneyContext } from '../server/requests/context.ts';
@@ -32,4 +33,16 @@ export function deliveryContext(ctx: JourneyContext): DeliveryContext {
 		},
 		generateCopyId,
 	};
+}
+
+const GATE = Symbol.for('trustroom.downloadGate');
+const globals = globalThis as typeof globalThis & { [GATE]?: Gate };
+
+/**
+ * Downloads preparing at once (checks, log, stamp), per process: a few more than the stamping
+ * workers, so the workers stay busy while a burst of downloads leaves the event loop free for
+ * pages. The rest wait their turn, in order; once its bytes are flowing a copy leaves the gate.
+ */
+export function downloadGate(): Gate {
+	return (globals[GATE] ??= createGate(getConfig().stampWorkers + 2));
 }

@@ -1,5 +1,5 @@
 import type { APIRoute } from 'astro';
-import { deliveryContext } from '../../../lib/web/delivery.ts';
+import { deliveryContext, downloadGate } from '../../../lib/web/delivery.ts';
 import { journeyContext, requestMeta } from '../../../lib/web/context.ts';
 import { deliverCopy, type DeliveryResult } from '../../../lib/server/delivery/downloads.ts';
 import {
@@ -38,11 +38,9 @@ export const POST: APIRoute = async (context) => {
 	if (!/^[a-z0-9-]{1,100}$/.test(slug))
 		return page(404, 'No such document', 'Pick a document from your portal.');
 	const ctx = await journeyContext();
-	const result = await deliverCopy(
-		deliveryContext(ctx),
-		locals.requester,
-		slug,
-		requestMeta(request, locals.client.address),
+	const requester = locals.requester;
+	const result = await downloadGate().run(() =>
+		deliverCopy(deliveryContext(ctx), requester, slug, requestMeta(request, locals.client.address)),
 	);
 	if (result.ok) {
 		// Slack and the rep who shared the link hear of it, once the copy is on its way: a failure

@@ -1,0 +1,48 @@
+/** The download gate: a few inside at once, the rest in arrival order, a failure frees its place. */
+import { describe, expect, it } from 'vitest';
+import { createGate } from '../../src/lib/server/platform/gate.ts';
+
+const later = () => {
+	let open!: () => void;
+	const opened = new Promise<void>((resolve) => (open = resolve));
+	return { open, opened };
+};
+
+describe('createGate', () => {
+	it('lets `size` in at once and the rest in the order they came', async () => {
+		const gate = createGate(2);
+		const entered: number[] = [];
+		const doors = Array.from({ length: 5 }, later);
+		const runs = doors.map((door, i) =>
+			gate.run(async () => {
+				entered.push(i);
+				await door.opened;
+				return i;
+			}),
+		);
+		await new Promise((resolve) => setImmediate(resolve));
+		expect(entered).toEqual([0, 1]);
+		expect([gate.inside, gate.waiting]).toEqual([2, 3]);
+		doors[1]!.open();
+		await runs[1];
+		await new Promise((resolve) => setImmediate(resolve));
+		expect(entered).toEqual([0, 1, 2]);
+		for (const door of doors) door.open();
+		expect(await Promise.all(runs)).toEqual([0, 1, 2, 3, 4]);
+		expect(entered).toEqual([0, 1, 2, 3, 4]);
+		expect([gate.inside, gate.waiting]).toEqual([0, 0]);
+	});
+
+	it('frees the place of work that fails, and passes the failure on', async () => {
+		const gate = createGate(1);
+		await expect(gate.run(async () => Promise.reject(new Error('no database')))).rejects.toThrow(
+			'no database',
+		);
+		expect(await gate.run(async () => 'next')).toBe('next');
+		expect(gate.inside).toBe(0);
+	});
+
+	it('refuses a size that lets no one in', () => {
+		expect(() => createGate(0)).toThrow('a gate needs size ≥ 1, not 0');
+	});
+});
