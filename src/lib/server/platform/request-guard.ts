@@ -153,8 +153,8 @@ function readBody(
 	});
 }
 
-/** The decoded path of a request target, or null when it cannot be decoded. */
-function pathOf(url: string): string | null {
+/** The decoded path of a request target (no query), or null when it cannot be decoded. */
+export function pathOf(url: string): string | null {
 	const path = url.split(/[?#]/, 1)[0] ?? '/';
 	try {
 		return decodeURI(path);

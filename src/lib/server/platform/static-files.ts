@@ -12,6 +12,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join, relative, sep } from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { isCompressible } from './compression.ts';
+import { pathOf } from './request-guard.ts';
 
 const TYPES: Record<string, string> = {
 	'.html': 'text/html; charset=utf-8',
@@ -157,16 +158,6 @@ function* listFiles(dir: string): Generator<string> {
 function extensionOf(path: string): string {
 	const dot = path.lastIndexOf('.');
 	return dot > path.lastIndexOf('/') ? path.slice(dot).toLowerCase() : '';
-}
-
-/** The decoded path of a request target (no query), or null when it cannot be decoded. */
-function pathOf(url: string): string | null {
-	const path = url.split(/[?#]/, 1)[0] ?? '/';
-	try {
-		return decodeURI(path);
-	} catch {
-		return null;
-	}
 }
 
 /** brotli, then gzip, whichever the client accepts (q > 0), else none. */
