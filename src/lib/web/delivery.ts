@@ -28,7 +28,7 @@ export function deliveryContext(ctx: JourneyContext): DeliveryContext {
 		},
 		async hash(parts) {
 			const result = await pool.hash(parts);
-			if (!result.ok) throw new Error(result.reason === 'busy' ? 'busy' : result.message);
+			if (!result.ok) throw new Error('message' in result ? result.message : result.reason);
 			return result.sha256;
 		},
 		generateCopyId,

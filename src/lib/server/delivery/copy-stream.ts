@@ -26,13 +26,9 @@ export function streamCopy(
 ): IssuedCopy {
 	const byteLength = parts.reduce((sum, part) => sum + part.byteLength, 0);
 	const recorded = (async () => {
-		let sha256: string;
-		try {
-			if (!hash) throw new Error('no hashing worker');
-			sha256 = await hash(parts);
-		} catch {
-			sha256 = await hashOnLoop(parts);
-		}
+		const sha256 = hash
+			? await hash(parts).catch(() => hashOnLoop(parts))
+			: await hashOnLoop(parts);
 		try {
 			await record(sha256);
 		} catch (error) {

@@ -2,9 +2,9 @@
  * Delivering a stamped copy. The order is the point: check the grant and the NDA in force, then
  * write the download row and its audit event in one transaction (the copy is made meanwhile, in a
  * worker), and hand out bytes only once that row is committed. No log row, no bytes. A failed
- * stamp marks the row failed, which does not use up the download cap. The copy
- * streams out (its own objects first, then the version's prepared body) while a worker takes its
- * SHA-256 from the same bytes, recorded for tracing as soon as it is known.
+ * stamp marks the row failed, which does not use up the download cap. The copy streams out (its
+ * own objects first, then the version's prepared body) while a worker takes its SHA-256 from the
+ * same bytes, recorded for tracing as soon as it is known.
  */
 import { and, count, desc, eq, isNull, lt, ne, sql } from 'drizzle-orm';
 import type { Database } from '../../../../db/client.ts';
@@ -15,15 +15,13 @@ import {
 	downloadsTable,
 	grantDocumentsTable,
 	grantsTable,
-	ndaAcceptancesTable,
-	ndaClaimsTable,
-	ndaVersionsTable,
 } from '../../../../db/schema.ts';
 import { appendAuditEvent } from '../audit/audit.ts';
 import { getPreparedVersion } from '../documents/version-cache.ts';
 import { copyFilename } from './copies.ts';
 import { type HashParts, type IssuedCopy, streamCopy } from './copy-stream.ts';
 import type { RequestMeta } from '../requests/context.ts';
+import { ndaOnFileSql } from '../requests/nda.ts';
 import type { Requester } from '../auth/requester-session.ts';
 import type { CopyResult } from '../watermark/pool.ts';
 import type { PreparedDocument, StampPlan } from '../watermark/prepare.ts';
@@ -65,22 +63,6 @@ interface Eligible {
 }
 
 /**
- * Whether the requester accepted the NDA version in force on `today`, or staff confirmed an NDA on
- * file (as verifyNdaOnFile in requests/nda.ts), as a column of the grant query: one round trip.
- */
-function ndaOnFile(requesterId: number, today: string) {
-	const inForce = sql`(select ${ndaVersionsTable.id} from ${ndaVersionsTable}
-		where ${ndaVersionsTable.effectiveDate} <= ${today}
-		order by ${ndaVersionsTable.effectiveDate} desc, ${ndaVersionsTable.id} desc limit 1)`;
-	return sql<boolean>`(exists (select 1 from ${ndaAcceptancesTable}
-		where ${ndaAcceptancesTable.requesterId} = ${requesterId}
-		and ${ndaAcceptancesTable.ndaVersionId} = ${inForce})
-	or exists (select 1 from ${ndaClaimsTable}
-		where ${ndaClaimsTable.requesterId} = ${requesterId}
-		and ${ndaClaimsTable.status} = 'confirmed'))`;
-}
-
-/**
  * The newest live grant of this requester that covers the document, or why there is none. A
  * requester with a usable grant still needs the NDA in force: a new version binds every later copy.
  */
@@ -114,7 +96,7 @@ async function findGrant(
 			revokedAt: grantsTable.revokedAt,
 			downloadCap: grantsTable.downloadCap,
 			title: documentsTable.title,
-			ndaOnFile: ndaOnFile(requesterId, now.toISOString().slice(0, 10)),
+			ndaOnFile: ndaOnFileSql(requesterId, now.toISOString().slice(0, 10)),
 			shareLinkId: accessRequestsTable.shareLinkId,
 			version: { id: current.id, periodStart: current.periodStart, periodEnd: current.periodEnd },
 		})

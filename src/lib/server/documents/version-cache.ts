@@ -2,8 +2,8 @@
  * Document versions prepared for copy-speed stamping (watermark/prepare.ts). A preparation is made
  * once per version, at upload, and stored in the database (shared by every instance); each process
  * keeps the ones it serves in memory, up to a budget, in shared memory the stamping workers read
- * in place (to hash a copy beside its stream). A version stored before preparations existed, or prepared in an older format, is
- * prepared on first use and stored for the next.
+ * in place (to hash a copy beside its stream). A version stored before preparations existed, or
+ * prepared in an older format, is prepared on first use and stored for the next.
  */
 import { and, eq, ne } from 'drizzle-orm';
 import type { Database, Executor } from '../../../../db/client.ts';
@@ -105,24 +105,30 @@ export async function invalidatePreparations(
 }
 
 function decodePreparation(row: typeof stampPreparationsTable.$inferSelect): PreparedDocument {
-	// Shared memory: the body and offsets are read by stamping workers without a copy.
-	const body = new Uint8Array(new SharedArrayBuffer(row.body.byteLength));
-	body.set(row.body);
-	const offsets = new Float64Array(new SharedArrayBuffer(row.offsets.byteLength));
-	new Uint8Array(offsets.buffer).set(row.offsets);
-	return { plan: { ...(row.plan as unknown as Omit<StampPlan, 'offsets'>), offsets }, body };
+	const plan = row.plan as unknown as Omit<StampPlan, 'offsets'>;
+	const offsets = new Float64Array(sharedCopy(row.offsets).buffer);
+	return { plan: { ...plan, offsets }, body: sharedCopy(row.body) };
 }
 
 /** The same preparation with its body and offsets in shared memory (copied once). */
 function inSharedMemory(prepared: PreparedDocument): PreparedDocument {
 	const { body, plan } = prepared;
-	if (body.buffer instanceof SharedArrayBuffer && plan.offsets.buffer instanceof SharedArrayBuffer)
-		return prepared;
-	const sharedBody = new Uint8Array(new SharedArrayBuffer(body.byteLength));
-	sharedBody.set(body);
-	const offsets = new Float64Array(new SharedArrayBuffer(plan.offsets.byteLength));
-	offsets.set(plan.offsets);
-	return { plan: { ...plan, offsets }, body: sharedBody };
+	const offsets = new Uint8Array(
+		plan.offsets.buffer,
+		plan.offsets.byteOffset,
+		plan.offsets.byteLength,
+	);
+	return {
+		plan: { ...plan, offsets: new Float64Array(sharedCopy(offsets).buffer) },
+		body: sharedCopy(body),
+	};
+}
+
+/** Shared memory: stamping workers read it in place, without a copy per job. */
+function sharedCopy(bytes: Uint8Array): Uint8Array {
+	const shared = new Uint8Array(new SharedArrayBuffer(bytes.byteLength));
+	shared.set(bytes);
+	return shared;
 }
 
 function remember(

@@ -85,7 +85,7 @@ export async function notifyDownload(
 		.leftJoin(accessRequestsTable, eq(accessRequestsTable.id, grantsTable.requestId))
 		.leftJoin(shareLinksTable, eq(shareLinksTable.id, accessRequestsTable.shareLinkId))
 		.where(eq(downloadsTable.copyId, copyId));
-	if (!row || (!row.link && !ctx.config.slackWebhookUrl)) return false;
+	if (!row) return false;
 	const { link } = row;
 	return ctx.db.transaction(async (tx) => {
 		const who = `${row.name} <${row.email}> (${row.company})`;

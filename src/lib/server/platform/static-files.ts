@@ -7,7 +7,7 @@
  * to the next handler, which is Astro's own static handler and the app.
  */
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, type Stats } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join, relative, sep } from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
@@ -65,12 +65,11 @@ export interface StaticFiles {
 export function loadStaticFiles(clientDir: string, assetsDir = '_astro'): StaticFiles {
 	const entries = new Map<string, Entry>();
 	let total = 0;
-	for (const file of listFiles(clientDir)) {
+	for (const [file, stats] of listFiles(clientDir)) {
 		const rel = relative(clientDir, file).split(sep).join('/');
 		// Dotfiles are never served (send denies them); they stay with the next handler.
 		if (rel.split('/').some((segment) => segment.startsWith('.'))) continue;
 		const type = TYPES[extensionOf(rel)];
-		const stats = statSync(file);
 		if (!type || stats.size > MAX_FILE_BYTES || total + stats.size > MAX_TOTAL_BYTES) continue;
 		const identity = readFileSync(file);
 		total += identity.byteLength;
@@ -140,7 +139,7 @@ export function loadStaticFiles(clientDir: string, assetsDir = '_astro'): Static
 	};
 }
 
-function* listFiles(dir: string): Generator<string> {
+function* listFiles(dir: string): Generator<[string, Stats]> {
 	let names: string[];
 	try {
 		names = readdirSync(dir);
@@ -151,7 +150,7 @@ function* listFiles(dir: string): Generator<string> {
 		const path = join(dir, name);
 		const stats = statSync(path);
 		if (stats.isDirectory()) yield* listFiles(path);
-		else if (stats.isFile()) yield path;
+		else if (stats.isFile()) yield [path, stats];
 	}
 }
 

@@ -2,12 +2,9 @@
  * The NDA step: the version in force, click-through acceptances kept as evidence (never
  * overwritten), their receipts, and "we already have an NDA with you" claims for staff to confirm.
  */
-import { and, desc, eq, gt, isNull } from 'drizzle-orm';
+import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Executor } from '../../../../db/client.ts';
 import {
-	documentsTable,
-	grantDocumentsTable,
-	grantsTable,
 	ndaAcceptancesTable,
 	ndaClaimsTable,
 	ndaVersionsTable,
@@ -48,32 +45,36 @@ export async function getCurrentNdaVersion(db: Executor, now = new Date()) {
 	return rows.find((r) => r.effectiveDate <= today) ?? null;
 }
 
+/**
+ * Whether the requester accepted the NDA version in force on `today` (YYYY-MM-DD), or staff
+ * confirmed an NDA on file, as an SQL expression: a column of any query that has the requester
+ * (deliverCopy reads it with the grant, in the same round trip).
+ */
+export function ndaOnFileSql(requesterId: number, today: string) {
+	// On the same effective date, the one published last is in force (as getCurrentNdaVersion).
+	const inForce = sql`(select ${ndaVersionsTable.id} from ${ndaVersionsTable}
+		where ${ndaVersionsTable.effectiveDate} <= ${today}
+		order by ${ndaVersionsTable.effectiveDate} desc, ${ndaVersionsTable.id} desc limit 1)`;
+	return sql<boolean>`(exists (select 1 from ${ndaAcceptancesTable}
+		where ${ndaAcceptancesTable.requesterId} = ${requesterId}
+		and ${ndaAcceptancesTable.ndaVersionId} = ${inForce})
+	or exists (select 1 from ${ndaClaimsTable}
+		where ${ndaClaimsTable.requesterId} = ${requesterId}
+		and ${ndaClaimsTable.status} = 'confirmed'))`;
+}
+
 /** Whether the requester accepted the current NDA version, or staff confirmed an NDA on file. */
 export async function verifyNdaOnFile(
 	tx: Executor,
 	requesterId: number,
 	now = new Date(),
 ): Promise<boolean> {
-	const current = await getCurrentNdaVersion(tx, now);
-	if (current) {
-		const [accepted] = await tx
-			.select({ id: ndaAcceptancesTable.id })
-			.from(ndaAcceptancesTable)
-			.where(
-				and(
-					eq(ndaAcceptancesTable.requesterId, requesterId),
-					eq(ndaAcceptancesTable.ndaVersionId, current.id),
-				),
-			)
-			.limit(1);
-		if (accepted) return true;
-	}
-	const [claim] = await tx
-		.select({ id: ndaClaimsTable.id })
-		.from(ndaClaimsTable)
-		.where(and(eq(ndaClaimsTable.requesterId, requesterId), eq(ndaClaimsTable.status, 'confirmed')))
-		.limit(1);
-	return Boolean(claim);
+	const [row] = await tx
+		.select({ onFile: ndaOnFileSql(requesterId, now.toISOString().slice(0, 10)) })
+		.from(requestersTable)
+		.where(eq(requestersTable.id, requesterId));
+	// postgres.js and PGlite both give a boolean; anything else is not a yes.
+	return row?.onFile === true;
 }
 
 export type NdaAcceptanceResult =
