@@ -1,6 +1,7 @@
-/** The download gate: a few inside at once, the rest in arrival order, a failure frees its place. */
+/** The download gate: a few inside at once, the rest in arrival order, a failure frees its place; a
+ * copy keeps its place while it is being sent. */
 import { describe, expect, it } from 'vitest';
-import { createGate } from '../../src/lib/server/platform/gate.ts';
+import { createGate, runAndHold } from '../../src/lib/server/platform/gate.ts';
 
 const later = () => {
 	let open!: () => void;
@@ -44,5 +45,64 @@ describe('createGate', () => {
 
 	it('refuses a size that lets no one in', () => {
 		expect(() => createGate(0)).toThrow('a gate needs size ≥ 1, not 0');
+	});
+});
+
+describe('runAndHold', () => {
+	it('keeps the place while the result is still being sent, and frees it after', async () => {
+		const gate = createGate(1);
+		const sent = later();
+		const result = await runAndHold(
+			gate,
+			async () => 'copy',
+			() => sent.opened,
+			60_000,
+		);
+		expect(result).toBe('copy');
+		expect(gate.inside).toBe(1);
+		let second = false;
+		const next = gate.run(async () => (second = true));
+		await new Promise((resolve) => setImmediate(resolve));
+		expect(second).toBe(false);
+		sent.open();
+		await next;
+		expect(second).toBe(true);
+		expect(gate.inside).toBe(0);
+	});
+
+	it('frees the place at once when there is nothing to hold, or the work fails', async () => {
+		const gate = createGate(1);
+		expect(
+			await runAndHold(
+				gate,
+				async () => 'refused',
+				() => undefined,
+				60_000,
+			),
+		).toBe('refused');
+		expect(gate.inside).toBe(0);
+		await expect(
+			runAndHold(
+				gate,
+				async () => Promise.reject(new Error('no database')),
+				() => undefined,
+				1,
+			),
+		).rejects.toThrow('no database');
+		expect(gate.inside).toBe(0);
+	});
+
+	it('gives the place up after maxHoldMs to a reader that never finishes', async () => {
+		const gate = createGate(1);
+		const never = new Promise<void>(() => {});
+		await runAndHold(
+			gate,
+			async () => 'slow reader',
+			() => never,
+			30,
+		);
+		expect(gate.inside).toBe(1);
+		expect(await gate.run(async () => 'next in line')).toBe('next in line');
+		expect(gate.inside).toBe(0);
 	});
 });

@@ -6,6 +6,9 @@
  */
 export interface Gate {
 	run<T>(work: () => Promise<T>): Promise<T>;
+	/** Waits for a place and returns the way out: call it once the place is no longer needed
+	 * (later calls do nothing). */
+	enter(): Promise<() => void>;
 	/** Callers inside and waiting, for tests and logs. */
 	readonly inside: number;
 	readonly waiting: number;
@@ -20,16 +23,26 @@ export function createGate(size: number): Gate {
 		if (next) next();
 		else inside--;
 	};
+	const enter = async () => {
+		if (inside < size) inside++;
+		else await new Promise<void>((resolve) => queue.push(resolve));
+		let left = false;
+		return () => {
+			if (left) return;
+			left = true;
+			leave();
+		};
+	};
 	return {
 		async run(work) {
-			if (inside < size) inside++;
-			else await new Promise<void>((resolve) => queue.push(resolve));
+			const out = await enter();
 			try {
 				return await work();
 			} finally {
-				leave();
+				out();
 			}
 		},
+		enter,
 		get inside() {
 			return inside;
 		},
@@ -37,4 +50,39 @@ export function createGate(size: number): Gate {
 			return queue.length;
 		},
 	};
+}
+
+/**
+ * Runs `work` inside `gate`, and keeps its place afterwards while `holdFor(result)` is pending
+ * (undefined: leave at once), but no longer than `maxHoldMs`: for work whose result goes on costing
+ * the process after it returns, such as a big answer still being written to its socket.
+ */
+export async function runAndHold<T>(
+	gate: Gate,
+	work: () => Promise<T>,
+	holdFor: (result: T) => Promise<unknown> | undefined,
+	maxHoldMs: number,
+): Promise<T> {
+	const leave = await gate.enter();
+	let result: T;
+	let hold: Promise<unknown> | undefined;
+	try {
+		result = await work();
+		hold = holdFor(result);
+	} catch (error) {
+		leave();
+		throw error;
+	}
+	if (!hold) {
+		leave();
+		return result;
+	}
+	const timer = setTimeout(leave, maxHoldMs);
+	timer.unref();
+	const done = () => {
+		clearTimeout(timer);
+		leave();
+	};
+	hold.then(done, done);
+	return result;
 }

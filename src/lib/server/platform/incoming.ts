@@ -20,6 +20,9 @@ export interface EarlyRefusal {
 export interface Incoming {
 	client: ClientInfo;
 	refusal: EarlyRefusal | null;
+	/** Resolves once the response has left this process (all of it handed to the kernel) or its
+	 * connection has closed, whichever comes first. */
+	whenSent(): Promise<void>;
 }
 
 const KEY = Symbol.for('trustroom.incoming');

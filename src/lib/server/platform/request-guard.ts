@@ -56,7 +56,7 @@ export function createRequestGuard(
 			}
 			// Astro reads `req.body` when it is set instead of the stream: the app never reads the socket.
 			if (body || refusal) Object.assign(req, { body: body ?? Buffer.alloc(0) });
-			runWithIncoming({ client, refusal }, () => app(req, res));
+			runWithIncoming({ client, refusal, whenSent: () => sentOf(res) }, () => app(req, res));
 		};
 
 		const pathname = pathOf(req.url ?? '/');
@@ -174,4 +174,13 @@ function isStaticFile(clientDir: string, pathname: string): boolean {
 	} catch {
 		return false;
 	}
+}
+
+/** When `res` has left the process: 'finish' (all of it written to the socket) or 'close'. */
+function sentOf(res: ServerResponse): Promise<void> {
+	if (res.writableFinished || res.destroyed) return Promise.resolve();
+	return new Promise((resolve) => {
+		res.once('finish', resolve);
+		res.once('close', resolve);
+	});
 }

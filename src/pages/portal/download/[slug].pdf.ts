@@ -1,5 +1,5 @@
 import type { APIRoute } from 'astro';
-import { deliveryContext, downloadGate } from '../../../lib/web/delivery.ts';
+import { deliveryContext, throughDownloadGate } from '../../../lib/web/delivery.ts';
 import { journeyContext, requestMeta } from '../../../lib/web/context.ts';
 import { deliverCopy, type DeliveryResult } from '../../../lib/server/delivery/downloads.ts';
 import {
@@ -39,7 +39,7 @@ export const POST: APIRoute = async (context) => {
 		return page(404, 'No such document', 'Pick a document from your portal.');
 	const ctx = await journeyContext();
 	const requester = locals.requester;
-	const result = await downloadGate().run(() =>
+	const result = await throughDownloadGate(() =>
 		deliverCopy(deliveryContext(ctx), requester, slug, requestMeta(request, locals.client.address)),
 	);
 	if (result.ok) {
