@@ -7,7 +7,7 @@ import {
 	type FontStyle,
 	getFontCacheStats,
 } from '../../src/lib/server/pdf/font-faces.ts';
-import { measureText, splitRuns } from '../../src/lib/server/pdf/text-runs.ts';
+import { isSimple, measureText, splitRuns } from '../../src/lib/server/pdf/text-runs.ts';
 import { hasTool, pdfPagesText, qpdfCheck } from '../helpers/pdf.ts';
 
 // Poppler marks a right-to-left line with RIGHT-TO-LEFT EMBEDDING … POP DIRECTIONAL FORMATTING and
@@ -102,6 +102,23 @@ describe('splitRuns', () => {
 
 	it('drops control characters and turns tabs and newlines into spaces', () => {
 		expect(splitRuns('a\tb\nc\u0007d').map((run) => run.text)).toEqual(['a b cd']);
+	});
+});
+
+describe('simple text', () => {
+	it('is ASCII, the middle dot and precomposed Latin letters: one run, one glyph each', async () => {
+		for (const text of ['Jane Doe <jane@acme.io> · 2026-11-22', 'Łukasz Żółć', 'José Müller', ''])
+			expect(isSimple('noto-sans', text), text).toBe(true);
+		// Shaped, right to left, combining, invisible or beyond Latin Extended-A: the full path.
+		for (const text of ['Ελένη', 'דוד', 'José\u0301', 'soft\u00adhyphen', 'tab\there', '张伟'])
+			expect(isSimple('noto-sans', text), text).toBe(false);
+		const pdf = await PDFDocument.create();
+		const text = 'office · Żółć';
+		const fonts = await embedFonts(pdf, { regular: [text] });
+		const { runs } = fonts.prepare(text);
+		expect(runs.map((run) => run.face)).toEqual(['noto-sans']);
+		// No ligature: as many glyphs (four hex digits each) as characters.
+		expect(runs[0]!.encoded.asString()).toHaveLength(4 * text.length);
 	});
 });
 

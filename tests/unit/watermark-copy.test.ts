@@ -3,11 +3,19 @@
  * truncated copy shows. (Everything a stamp must do is checked for both engines in
  * watermark.test.ts.)
  */
+import { createHook } from 'node:async_hooks';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PDFDocument, PDFName, type PDFObject, PDFRawStream, StandardFonts } from 'pdf-lib';
+import {
+	PDFDict,
+	PDFDocument,
+	PDFName,
+	type PDFObject,
+	PDFRawStream,
+	StandardFonts,
+} from 'pdf-lib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { assembleCopy, type CopyParts } from '../../src/lib/server/watermark/copy.ts';
 import type { StampInput } from '../../src/lib/server/watermark/form.ts';
@@ -165,5 +173,69 @@ describe('copies assembled from one preparation', () => {
 				expect(length?.toString()).toBe(String(object.contents.length));
 			}
 		}
+	});
+});
+
+describe("a copy's own work", () => {
+	let prepared: PreparedDocument;
+	beforeAll(async () => {
+		prepared = await prepareDocument(await report());
+	});
+
+	/** The stored (compressed) bytes of each embedded font program in a copy, in object order. */
+	async function fontPrograms(parts: CopyParts): Promise<string[]> {
+		const pdf = await PDFDocument.load(join3(parts, prepared.body), { updateMetadata: false });
+		return pdf.context
+			.enumerateIndirectObjects()
+			.map(([, object]) => object)
+			.filter((o): o is PDFRawStream => o instanceof PDFRawStream && isFontProgram(pdf, o))
+			.map((stream) => Buffer.from(stream.contents).toString('base64'));
+	}
+
+	function isFontProgram(pdf: PDFDocument, stream: PDFRawStream): boolean {
+		return pdf.context
+			.enumerateIndirectObjects()
+			.some(
+				([, o]) =>
+					o instanceof PDFDict &&
+					o.get(PDFName.of('FontFile2')) === pdf.context.getObjectRef(stream),
+			);
+	}
+
+	it('gives recipients whose texts use the same letters the same font program, byte for byte', async () => {
+		const copy = (name: string, company: string, copyId: string) =>
+			assembleCopy(prepared.plan, prepared.body.length, input(name, company, copyId));
+		const jane = await fontPrograms(await copy('Jane Doe', 'Acme Inc', '7F3K-Q9MD'));
+		const john = await fontPrograms(await copy('John Roe', 'Initech LLC', 'WX4R-8NPT'));
+		const lukasz = await fontPrograms(await copy('Łukasz Żółć', 'Żabka', 'AB2C-DE3F'));
+		const again = await fontPrograms(await copy('Łukasz Żółć', 'Żabka', 'GH4J-KM5N'));
+		expect(jane).toHaveLength(1);
+		// Printable ASCII is always in the subset, so other ASCII texts need no other program…
+		expect(john).toEqual(jane);
+		// …and letters beyond it make a program of their own, the same for the same letters.
+		expect(lukasz).not.toEqual(jane);
+		expect(again).toEqual(lukasz);
+	});
+
+	it('never waits for a timer (fontkit encodes subsets on a setTimeout of its own)', async () => {
+		// fontkit's bundle took its own reference to setTimeout: count timers made, not faked ones.
+		let timers = 0;
+		const hook = createHook({
+			init(_id, type) {
+				if (type === 'Timeout') timers++;
+			},
+		}).enable();
+		try {
+			const parts = await assembleCopy(
+				prepared.plan,
+				prepared.body.length,
+				// Letters no other test uses: this subset is encoded, not taken from the cache.
+				input('Ŧimo Ŀlull', 'Ŋo Ŵait Ltd', 'PQ6R-ST7V'),
+			);
+			expect(Buffer.from(parts.head).toString('latin1')).toContain('/FontFile2');
+		} finally {
+			hook.disable();
+		}
+		expect(timers).toBe(0);
 	});
 });

@@ -2,6 +2,7 @@
  * The font chain for Unicode text in pdf-lib: npm packages only (never system fonts or downloads),
  * parsed once per process (per worker thread) and shared by every document.
  */
+import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -220,6 +221,7 @@ function withEvenGlyphRecords(font: Font): Font {
 		const subset = createSubset() as ReturnType<typeof createSubset> & TtfSubsetInternals;
 		const addGlyph = subset._addGlyph;
 		if (typeof addGlyph !== 'function') return subset; // CFF subsets have no glyf records
+		encodesWithoutTimer(subset);
 		subset._addGlyph = function (this: TtfSubsetInternals, gid: number) {
 			const index = addGlyph.call(this, gid);
 			const record = this.glyf[index];
@@ -239,6 +241,58 @@ function withEvenGlyphRecords(font: Font): Font {
 	return font;
 }
 
+/**
+ * fontkit's bundle encodes a subset on a browser-style `nextTick` made of `setTimeout`: every font
+ * subset waited a timer turn (1 ms or more, and a stamp makes one or two per copy). The same
+ * encoder, run on Node's own next tick and collected at once, gives the same bytes.
+ */
+function encodesWithoutTimer(subset: TtfSubsetInternals): void {
+	const original = subset.encodeStream;
+	subset.encodeStream = function (this: TtfSubsetInternals) {
+		const EncodeStream = encodeStreamClass(original, this);
+		const out = new EventEmitter();
+		process.nextTick(() => {
+			let bytes: Uint8Array;
+			try {
+				const parts: Uint8Array[] = [];
+				const stream = new EncodeStream();
+				stream.push = (chunk: Uint8Array | null) => {
+					if (chunk) parts.push(chunk);
+					return true;
+				};
+				this.encode(stream);
+				stream.flush();
+				bytes = Buffer.concat(parts);
+			} catch (error) {
+				out.emit('error', error);
+				return;
+			}
+			out.emit('data', bytes);
+			out.emit('end');
+		});
+		return out;
+	};
+}
+
+type EncodeStreamClass = new () => {
+	push(chunk: Uint8Array | null): boolean;
+	flush(): void;
+};
+let encodeStreamType: EncodeStreamClass | undefined;
+
+/** The bundle's EncodeStream class, taken once from a stream the original method makes. */
+function encodeStreamClass(
+	original: TtfSubsetInternals['encodeStream'],
+	subset: TtfSubsetInternals,
+): EncodeStreamClass {
+	if (!encodeStreamType) {
+		// The original also schedules an encoding into this stream; no one reads it.
+		const probe = original.call(subset) as { constructor: EncodeStreamClass };
+		encodeStreamType = probe.constructor;
+	}
+	return encodeStreamType;
+}
+
 interface GlyphRecord {
 	length: number;
 	fill(value: number): void;
@@ -247,6 +301,8 @@ interface GlyphRecord {
 
 interface TtfSubsetInternals {
 	_addGlyph(gid: number): number;
+	encode(stream: object): void;
+	encodeStream(): unknown;
 	glyf: GlyphRecord[];
 	offset: number;
 }

@@ -7,16 +7,20 @@
  * Parsed fonts are cached per process (per worker thread): a PDF costs one embedded font object
  * per face it uses, and drawing the same line on many pages reuses one shaped, encoded copy.
  */
+import { deflateSync } from 'node:zlib';
 import type { Font } from '@pdf-lib/fontkit';
+// Not exported by the package; the ToUnicode map pdf-lib writes for a subset (see reusesSubsetParts).
+import { createCmap } from 'pdf-lib/cjs/core/embedders/CMap.js';
 import {
 	beginText,
 	type Color,
 	endText,
 	type PDFDocument,
 	type PDFFont,
-	type PDFHexString,
+	PDFHexString,
 	PDFName,
 	type PDFOperator,
+	type PDFContext,
 	type PDFPage,
 	type PDFRef,
 	popGraphicsState,
@@ -30,13 +34,21 @@ import {
 } from 'pdf-lib';
 import {
 	cachingFontkit,
+	CHAINS,
 	FACE_ORDER,
 	FACES,
 	type FaceId,
 	type FontStyle,
 	loadFace,
 } from './font-faces.ts';
-import { advanceOf, clustersOf, measureText, splitRuns, visualOrder } from './text-runs.ts';
+import {
+	advanceOf,
+	clustersOf,
+	isSimple,
+	measureText,
+	splitRuns,
+	visualOrder,
+} from './text-runs.ts';
 
 export interface DrawTextOptions {
 	x: number;
@@ -85,6 +97,14 @@ export interface EmbeddedFonts {
 export async function embedFonts(
 	pdf: PDFDocument,
 	text: { regular?: Iterable<string>; bold?: Iterable<string> },
+	options: {
+		/**
+		 * Characters put first in the subset of each style's first face, whether drawn or not. A
+		 * stamp passes printable ASCII: its subsets then differ only in the letters beyond it, and
+		 * one made for one recipient is made again for the next from the cache (below).
+		 */
+		alwaysInclude?: string;
+	} = {},
 ): Promise<EmbeddedFonts> {
 	const needed = new Set<FaceId>();
 	for (const style of ['regular', 'bold'] as const) {
@@ -99,12 +119,122 @@ export async function embedFonts(
 		const { bytes, font } = loadFace(id);
 		// A fixed subset tag instead of pdf-lib's random suffix: the same input gives the same file.
 		const tag = `TRUST${String.fromCharCode(65 + FACE_ORDER.indexOf(id))}`;
-		faces.set(
-			id,
-			await pdf.embedFont(bytes, { subset: true, customName: `${tag}+${font.postscriptName}` }),
-		);
+		const embedded = await pdf.embedFont(bytes, {
+			subset: true,
+			customName: `${tag}+${font.postscriptName}`,
+		});
+		const embedder = embedderOf(embedded);
+		if (options.alwaysInclude && (id === CHAINS.regular[0] || id === CHAINS.bold[0]))
+			includeFirst(embedder, options.alwaysInclude);
+		reusesSubsetParts(embedder, id);
+		faces.set(id, embedded);
 	}
 	return new DocumentFonts(pdf, faces);
+}
+
+function embedderOf(font: PDFFont): SubsetEmbedder {
+	return (font as unknown as { embedder: SubsetEmbedder }).embedder;
+}
+
+/** What this module uses of pdf-lib's subsetting embedder (CustomFontSubsetEmbedder). */
+interface SubsetEmbedder {
+	font: Font;
+	subset: { glyphs: number[]; includeGlyph(glyph: object): number };
+	glyphs: { id: number; codePoints?: number[] }[];
+	glyphId(glyph?: object): number;
+	computeWidths(): unknown[];
+	embedUnicodeCmap(context: PDFContext): PDFRef;
+	glyphIdMap: Map<number, number>;
+	glyphCache: { invalidate(): void };
+	serializeFont(): Promise<Uint8Array>;
+	embedFontStream(context: PDFContext): Promise<PDFRef>;
+}
+
+/** Puts the glyphs of `text` in the subset now, one per character (those the face has). */
+function includeFirst(embedder: SubsetEmbedder, text: string): void {
+	encodeSimple(
+		embedder,
+		[...text].filter((ch) => embedder.font.hasGlyphForCodePoint(ch.codePointAt(0)!)).join(''),
+	);
+}
+
+/**
+ * Simple text (text-runs.ts: one glyph per character, from the character map) encoded for the
+ * subset, as pdf-lib's encodeText does it after laying text out: each glyph included in the subset
+ * and shown by its number there.
+ */
+function encodeSimple(embedder: SubsetEmbedder, text: string): PDFHexString {
+	let hex = '';
+	for (const ch of text) {
+		const glyph = embedder.font.glyphForCodePoint(ch.codePointAt(0)!);
+		const id = embedder.subset.includeGlyph(glyph);
+		embedder.glyphs[id - 1] = glyph as SubsetEmbedder['glyphs'][number];
+		embedder.glyphIdMap.set(glyph.id, id);
+		hex += id.toString(16).padStart(4, '0');
+	}
+	embedder.glyphCache.invalidate();
+	return PDFHexString.of(hex);
+}
+
+/** A bounded map: past `limit` entries, the least recently used goes. */
+class Recent<V> {
+	private readonly entries = new Map<string, V>();
+	private readonly limit: number;
+	constructor(limit: number) {
+		this.limit = limit;
+	}
+	get(key: string): V | undefined {
+		const value = this.entries.get(key);
+		if (value !== undefined) {
+			this.entries.delete(key);
+			this.entries.set(key, value);
+		}
+		return value;
+	}
+	set(key: string, value: V): V {
+		this.entries.set(key, value);
+		if (this.entries.size > this.limit) this.entries.delete(this.entries.keys().next().value!);
+		return value;
+	}
+}
+
+/**
+ * What pdf-lib makes of a subset, once per face and glyphs (in subset order, with the characters
+ * each stands for): the compressed font program, the widths array and the compressed ToUnicode
+ * map. Each depends on nothing else; making them was most of a stamp's own work, and stamps draw
+ * the same glyphs again and again.
+ */
+const subsetParts = {
+	programs: new Recent<Uint8Array>(256),
+	widths: new Recent<unknown[]>(256),
+	toUnicode: new Recent<Uint8Array>(256),
+};
+
+function reusesSubsetParts(embedder: SubsetEmbedder, face: FaceId): void {
+	const keyOf = () =>
+		`${face} ${embedder.glyphs.map((g) => `${g.id}:${g.codePoints?.join('.') ?? ''}`).join(',')}`;
+	embedder.embedFontStream = async (context) => {
+		const key = keyOf();
+		const program =
+			subsetParts.programs.get(key) ??
+			subsetParts.programs.set(key, deflateSync(await embedder.serializeFont()));
+		return context.register(context.stream(program, { Filter: 'FlateDecode' }));
+	};
+	const computeWidths = embedder.computeWidths.bind(embedder);
+	embedder.computeWidths = () => {
+		const key = keyOf();
+		return subsetParts.widths.get(key) ?? subsetParts.widths.set(key, computeWidths());
+	};
+	embedder.embedUnicodeCmap = (context) => {
+		const key = keyOf();
+		const map =
+			subsetParts.toUnicode.get(key) ??
+			subsetParts.toUnicode.set(
+				key,
+				deflateSync(createCmap(embedder.glyphs as never, embedder.glyphId.bind(embedder))),
+			);
+		return context.register(context.stream(map, { Filter: 'FlateDecode' }));
+	};
 }
 
 class DocumentFonts implements EmbeddedFonts {
@@ -128,7 +258,9 @@ class DocumentFonts implements EmbeddedFonts {
 		const cached = this.lines.get(key);
 		if (cached) return cached;
 		const line: PreparedLine = { width: 0, replaced: 0, runs: [] };
-		line.replaced = clustersOf(text, style).filter((c) => c.replaced).length;
+		line.replaced = isSimple(CHAINS[style][0]!, text)
+			? 0
+			: clustersOf(text, style).filter((c) => c.replaced).length;
 		for (const run of visualOrder(splitRuns(text, style))) {
 			const face = this.faces.has(run.face) ? run.face : FACES[run.face].sibling;
 			const font = this.faces.get(face);
@@ -143,7 +275,9 @@ class DocumentFonts implements EmbeddedFonts {
 				// Named after the font's object number: unique in this file, the same on every page.
 				resource: PDFName.of(`TrF${font.ref.objectNumber}`),
 				text: run.text,
-				encoded: font.encodeText(run.text),
+				encoded: isSimple(face, run.text)
+					? encodeSimple(embedderOf(font), run.text)
+					: font.encodeText(run.text),
 				offset: line.width,
 			});
 			if (run.level === 1) this.mapLigaturesForExtraction(font, run.text);

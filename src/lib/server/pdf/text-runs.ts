@@ -136,6 +136,8 @@ function levelsOf(clusters: Cluster[]): (0 | 1 | 2)[] {
  * no face has become U+FFFD.
  */
 export function splitRuns(text: string, style: FontStyle = 'regular'): TextRun[] {
+	const first = CHAINS[style][0]!;
+	if (isSimple(first, text)) return text ? [{ text, face: first, level: 0 }] : [];
 	const clusters = clustersOf(text, style);
 	const levels = levelsOf(clusters);
 	const runs: TextRun[] = [];
@@ -167,9 +169,52 @@ export function visualOrder(runs: TextRun[]): TextRun[] {
 	return out;
 }
 
+/**
+ * Simple text: characters each drawn by one glyph of `face`, found in its character map, with no
+ * shaping (no ligatures, no reordering, no joining): printable ASCII, the middle dot and the
+ * precomposed letters and signs of Latin-1 and Latin Extended-A, where the face has them. A line of
+ * it is one left-to-right run in the chain's first face, and its width the sum of its advances:
+ * no segmenter, no bidi, no OpenType layout (a stamp's lines are nearly always simple, and laying
+ * them out was most of a stamp's own time).
+ */
+const SIMPLE_LIMIT = 0x180;
+const simpleAdvances = new Map<FaceId, Float64Array>();
+
+/** Each simple character's advance at 1 pt in `face`, NaN for characters that are not simple. */
+function simpleTable(face: FaceId): Float64Array {
+	let table = simpleAdvances.get(face);
+	if (!table) {
+		const font = measuringFont(face);
+		table = new Float64Array(SIMPLE_LIMIT).fill(Number.NaN);
+		for (let cp = 0x20; cp < SIMPLE_LIMIT; cp++) {
+			if (cp >= 0x7f && cp < 0xa0) continue; // C1 controls
+			if (cp === 0xad) continue; // soft hyphen: invisible, dropped by the full path
+			if (!font.hasGlyphForCodePoint(cp)) continue;
+			table[cp] = font.glyphForCodePoint(cp).advanceWidth / font.unitsPerEm;
+		}
+		simpleAdvances.set(face, table);
+	}
+	return table;
+}
+
+export function isSimple(face: FaceId, text: string): boolean {
+	const table = simpleTable(face);
+	for (let i = 0; i < text.length; i++) {
+		const cp = text.charCodeAt(i);
+		if (cp >= SIMPLE_LIMIT || Number.isNaN(table[cp]!)) return false;
+	}
+	return true;
+}
+
 /** Advance of `text` in `face` at 1 pt, the way pdf-lib draws it (glyph advances, no kerning). */
 const advanceCache = new Map<string, number>();
 export function advanceOf(face: FaceId, text: string): number {
+	if (isSimple(face, text)) {
+		const table = simpleTable(face);
+		let advance = 0;
+		for (let i = 0; i < text.length; i++) advance += table[text.charCodeAt(i)]!;
+		return advance;
+	}
 	const key = `${face}\u0000${text}`;
 	let advance = advanceCache.get(key);
 	if (advance === undefined) {

@@ -21,6 +21,9 @@ export interface CopyParts {
 	tail: Uint8Array;
 }
 
+/** Most of what a stamp draws (with "·"): copy ids, dates and most names differ only in these. */
+const PRINTABLE_ASCII = `${String.fromCharCode(...Array.from({ length: 95 }, (_, i) => 32 + i))}·`;
+
 // A binary comment on the second line, as the standard recommends (PDF 32000-1, 7.5.2).
 const HEADER = Buffer.from('%PDF-1.7\n%\xe2\xe3\xcf\xd3\n', 'latin1');
 
@@ -46,7 +49,11 @@ export async function assembleCopy(
 	// Numbers below nextNumber belong to the body; this document's own catalog (1, 2) is unused.
 	context.largestObjectNumber = plan.nextNumber - 1;
 	const texts = stampTexts(input);
-	const fonts = await embedFonts(pdf, { regular: [texts.diagonal, texts.footer.join(SEPARATOR)] });
+	const fonts = await embedFonts(
+		pdf,
+		{ regular: [texts.diagonal, texts.footer.join(SEPARATOR)] },
+		{ alwaysInclude: PRINTABLE_ASCII },
+	);
 	const opacity = context.register(context.obj({ Type: 'ExtGState', ca: 0.2, CA: 0.2 }));
 	for (const { number, geometry } of plan.forms) {
 		context.assign(PDFRef.of(number), watermarkForm(pdf, fonts, texts, geometry, opacity));
