@@ -18,7 +18,7 @@ import { processTimes, threadTimes } from './cpu.ts';
 import { runCli, startServer } from '../helpers/processes.ts';
 
 const SLUGS = ['soc2-type2-2025', 'bridge-letter-2026'];
-const ROUNDS = Number(process.env.BENCH_HTTP_RUNS ?? 9);
+const ROUNDS = Number(process.env.BENCH_HTTP_RUNS ?? 15);
 /** GET / starts at most every GAP_MS (probe.ts): visitors, not a load test of their own. */
 const GAP_MS = Number(process.env.BENCH_PROBE_GAP_MS ?? 5);
 /** Bursts of 16 downloads at once, one after another, while GET / is measured. */
