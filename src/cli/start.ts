@@ -22,6 +22,8 @@ import { loadStaticFiles } from '../lib/server/platform/static-files.ts';
 import { yieldHelperThreads } from '../lib/server/platform/priorities.ts';
 import { startEmailSender } from '../lib/server/mail/sender.ts';
 import { failAbandonedDownloads } from '../lib/server/delivery/downloads.ts';
+import { deleteExpiredSessions } from '../lib/server/auth/auth-session.ts';
+import { deleteExpiredRequesterSessions } from '../lib/server/auth/requester-session.ts';
 import { getAuditStatus } from '../lib/server/audit/checkpoint.ts';
 import { isDatabaseUnavailable } from '../lib/server/platform/database.ts';
 import { seedDemo } from '../lib/server/pdf/demo/seed.ts';
@@ -137,6 +139,10 @@ async function serve(
 	const sender = startEmailSender(handle.db, config, { intervalMs: 5_000 });
 	registerEmailSender(sender);
 	const sweeper = startDownloadSweeper(handle, config.stampTimeoutMs);
+	const sessionSweeper = startSessionSweeper(handle, {
+		idleMs: config.staffSessionIdleMs,
+		maxMs: config.staffSessionMaxMs,
+	});
 	// Staff views check only the events added since the last check; once a start, check them all.
 	void getAuditStatus(handle.db, { full: true })
 		.then((status) => {
@@ -154,6 +160,7 @@ async function serve(
 		loopStats?.();
 		void sender.stop();
 		clearInterval(sweeper);
+		clearInterval(sessionSweeper);
 		server.close();
 		server.closeAllConnections();
 		void handle.close().finally(() => process.exit(0));
@@ -178,6 +185,27 @@ function startDownloadSweeper(handle: DatabaseHandle, stampTimeoutMs: number): N
 			});
 	void sweep();
 	const timer = setInterval(sweep, 60_000);
+	timer.unref();
+	return timer;
+}
+
+/**
+ * Every hour (and now): staff and reviewer sessions past their limits are deleted. Validation
+ * deletes the expired sessions it meets; these are the ones whose cookies never came back.
+ */
+function startSessionSweeper(
+	handle: DatabaseHandle,
+	timeouts: { idleMs: number; maxMs: number },
+): NodeJS.Timeout {
+	const sweep = () =>
+		Promise.all([
+			deleteExpiredSessions(handle.db, new Date(), timeouts),
+			deleteExpiredRequesterSessions(handle.db),
+		]).catch((error: unknown) => {
+			if (!isDatabaseUnavailable(error)) console.error(`Session sweeper: ${String(error)}`);
+		});
+	void sweep();
+	const timer = setInterval(sweep, 3_600_000);
 	timer.unref();
 	return timer;
 }

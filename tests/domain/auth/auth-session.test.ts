@@ -1,9 +1,15 @@
-import { eq } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../../../db/client.ts';
-import { authSessionsTable, usersTable } from '../../../db/schema.ts';
+import { authSessionsTable, requestersTable, usersTable } from '../../../db/schema.ts';
+import {
+	createRequesterSession,
+	deleteExpiredRequesterSessions,
+	validateRequesterSessionToken,
+} from '../../../src/lib/server/auth/requester-session.ts';
 import {
 	createSession,
+	deleteExpiredSessions,
 	generateSessionToken,
 	invalidateSession,
 	invalidateUserSessions,
@@ -106,6 +112,44 @@ describe.each(databases())('staff sessions on %s', (backend) => {
 		}
 		const end = new Date(start.getTime() + SESSION_ABSOLUTE_TIMEOUT_MS);
 		expect((await validateSessionToken(handle.db, token, end)).session).toBeNull();
+	});
+
+	it('sweeps the sessions past their limits whose cookies never came back, and only those', async () => {
+		const start = new Date('2026-03-01T00:00:00Z');
+		const hours = (n: number) => new Date(start.getTime() + n * 3_600_000);
+		const timeouts = { idleMs: 2 * 3_600_000, maxMs: 10 * 3_600_000 };
+		const idle = await createSession(handle.db, userId, start);
+		const old = await createSession(handle.db, userId, start);
+		await handle.db
+			.update(authSessionsTable)
+			.set({ lastVerifiedAt: hours(9.5) })
+			.where(eq(authSessionsTable.id, old.session.id));
+		const fresh = await createSession(handle.db, userId, hours(9));
+		const now = hours(10);
+		expect(await deleteExpiredSessions(handle.db, now, timeouts)).toBe(2);
+		const left = await handle.db
+			.select({ id: authSessionsTable.id })
+			.from(authSessionsTable)
+			.where(inArray(authSessionsTable.id, [idle.session.id, old.session.id, fresh.session.id]));
+		expect(left).toEqual([{ id: fresh.session.id }]);
+		expect(
+			(await validateSessionToken(handle.db, fresh.token, now, timeouts)).session,
+		).not.toBeNull();
+		expect(await deleteExpiredSessions(handle.db, now, timeouts)).toBe(0);
+	});
+
+	it("sweeps reviewers' sessions past their expiry, and only those", async () => {
+		const [requester] = await handle.db
+			.insert(requestersTable)
+			.values({ email: 'sweep@example.com', name: 'Sweep', company: 'Sweep Inc' })
+			.returning({ id: requestersTable.id });
+		const start = new Date('2026-03-01T00:00:00Z');
+		const expired = await createRequesterSession(handle.db, requester!.id, start);
+		const live = await createRequesterSession(handle.db, requester!.id);
+		expect(await deleteExpiredRequesterSessions(handle.db)).toBe(1);
+		expect(await validateRequesterSessionToken(handle.db, live)).not.toBeNull();
+		expect(await validateRequesterSessionToken(handle.db, expired, start)).toBeNull();
+		expect(await deleteExpiredRequesterSessions(handle.db)).toBe(0);
 	});
 
 	it('ends sessions on sign-out and for a disabled user', async () => {

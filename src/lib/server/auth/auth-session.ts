@@ -4,7 +4,7 @@
  * constant time. A stolen database therefore yields no usable session.
  */
 import { randomBytes } from 'node:crypto';
-import { eq } from 'drizzle-orm';
+import { eq, lte, or } from 'drizzle-orm';
 import type { Database, Executor } from '../../../../db/client.ts';
 import { authSessionsTable, usersTable } from '../../../../db/schema.ts';
 import { constantTimeEqual, sha256 } from '../platform/crypto.ts';
@@ -114,6 +114,28 @@ export async function validateSessionToken(
 			totpEnabled: row.totpKey !== null,
 		},
 	};
+}
+
+/**
+ * Deletes the staff sessions past their idle or absolute limit. Validation deletes an expired
+ * session it meets; one whose cookie never comes back would otherwise stay for good, its secret's
+ * hash and its user's id with it. Returns how many went.
+ */
+export async function deleteExpiredSessions(
+	db: Executor,
+	now = new Date(),
+	timeouts: SessionTimeouts = DEFAULT_TIMEOUTS,
+): Promise<number> {
+	const gone = await db
+		.delete(authSessionsTable)
+		.where(
+			or(
+				lte(authSessionsTable.lastVerifiedAt, new Date(now.getTime() - timeouts.idleMs)),
+				lte(authSessionsTable.createdAt, new Date(now.getTime() - timeouts.maxMs)),
+			),
+		)
+		.returning({ id: authSessionsTable.id });
+	return gone.length;
 }
 
 export async function invalidateSession(db: Database, sessionId: string): Promise<void> {

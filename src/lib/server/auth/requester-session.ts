@@ -2,7 +2,7 @@
  * Requester sessions (reviewers at prospects), separate from staff sessions: their own cookie,
  * the same token design (`<id>.<secret>`, only the secret's SHA-256 stored, constant-time check).
  */
-import { and, eq, gt } from 'drizzle-orm';
+import { and, eq, gt, lte } from 'drizzle-orm';
 import type { Database, Executor } from '../../../../db/client.ts';
 import { requesterSessionsTable, requestersTable } from '../../../../db/schema.ts';
 import { generateSessionToken, parseSessionToken } from './auth-session.ts';
@@ -58,6 +58,18 @@ export async function validateRequesterSessionToken(
 	if (!row || !constantTimeEqual(sha256(secret), row.secretHash)) return null;
 	const { secretHash: _hash, ...requester } = row;
 	return { sessionId: id, requester };
+}
+
+/** Deletes the reviewers' sessions past their expiry (never valid again); returns how many. */
+export async function deleteExpiredRequesterSessions(
+	db: Executor,
+	now = new Date(),
+): Promise<number> {
+	const gone = await db
+		.delete(requesterSessionsTable)
+		.where(lte(requesterSessionsTable.expiresAt, now))
+		.returning({ id: requesterSessionsTable.id });
+	return gone.length;
 }
 
 export async function invalidateRequesterSession(db: Database, sessionId: string): Promise<void> {
