@@ -180,6 +180,8 @@ describe("a copy's own work", () => {
 	let prepared: PreparedDocument;
 	beforeAll(async () => {
 		prepared = await prepareDocument(await report());
+		// Once per process, the encoder's stream class is taken from fontkit (one timer, then never).
+		await assembleCopy(prepared.plan, prepared.body.length, input('Warm Up', 'First', 'WARM-P222'));
 	});
 
 	/** The stored (compressed) bytes of each embedded font program in a copy, in object order. */

@@ -1,4 +1,4 @@
-/** Wires the delivery domain to the server: the stamping pool and copy ids. */
+/** Wires the delivery domain to the server: the stamping pool, copy ids and the download gate. */
 import type { DeliveryContext, DeliveryResult } from '../server/delivery/downloads.ts';
 import { getIncoming } from '../server/platform/incoming.ts';
 import { getConfig } from '../server/platform/config.ts';
@@ -44,7 +44,7 @@ const globals = globalThis as typeof globalThis & { [GATE]?: Gate };
  * more than the stamping workers, so the workers stay busy while the event loop stays free for
  * pages. The rest wait their turn, in order.
  */
-export function downloadGate(): Gate {
+function downloadGate(): Gate {
 	return (globals[GATE] ??= createGate(getConfig().stampWorkers + 2));
 }
 

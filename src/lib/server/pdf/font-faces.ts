@@ -249,7 +249,7 @@ function withEvenGlyphRecords(font: Font): Font {
 function encodesWithoutTimer(subset: TtfSubsetInternals): void {
 	const original = subset.encodeStream;
 	subset.encodeStream = function (this: TtfSubsetInternals) {
-		const EncodeStream = encodeStreamClass(original, this);
+		const EncodeStream = encodeStreamClass(original);
 		const out = new EventEmitter();
 		process.nextTick(() => {
 			let bytes: Uint8Array;
@@ -281,15 +281,10 @@ type EncodeStreamClass = new () => {
 let encodeStreamType: EncodeStreamClass | undefined;
 
 /** The bundle's EncodeStream class, taken once from a stream the original method makes. */
-function encodeStreamClass(
-	original: TtfSubsetInternals['encodeStream'],
-	subset: TtfSubsetInternals,
-): EncodeStreamClass {
-	if (!encodeStreamType) {
-		// The original also schedules an encoding into this stream; no one reads it.
-		const probe = original.call(subset) as { constructor: EncodeStreamClass };
-		encodeStreamType = probe.constructor;
-	}
+function encodeStreamClass(original: TtfSubsetInternals['encodeStream']): EncodeStreamClass {
+	// The original schedules `this.encode(stream)`: on a stand-in that encodes nothing.
+	encodeStreamType ??= (original.call({ encode() {} }) as { constructor: EncodeStreamClass })
+		.constructor;
 	return encodeStreamType;
 }
 
@@ -302,7 +297,7 @@ interface GlyphRecord {
 interface TtfSubsetInternals {
 	_addGlyph(gid: number): number;
 	encode(stream: object): void;
-	encodeStream(): unknown;
+	encodeStream(this: { encode(stream: object): void }): unknown;
 	glyf: GlyphRecord[];
 	offset: number;
 }

@@ -1,11 +1,10 @@
 /**
  * A gate: at most `size` callers inside at once, the rest waiting in arrival order (FIFO), each
  * waiting at no cost to the event loop. A burst of downloads then has only a few of them doing
- * their JavaScript (request, queries, log) at any moment, and the pages in between are answered in
- * their turn instead of behind all of the burst's work.
+ * their work (queries, log, stamp, the bytes going out) at any moment, and the pages in between are
+ * answered in their turn instead of behind all of the burst.
  */
 export interface Gate {
-	run<T>(work: () => Promise<T>): Promise<T>;
 	/** Waits for a place and returns the way out: call it once the place is no longer needed
 	 * (later calls do nothing). */
 	enter(): Promise<() => void>;
@@ -34,14 +33,6 @@ export function createGate(size: number): Gate {
 		};
 	};
 	return {
-		async run(work) {
-			const out = await enter();
-			try {
-				return await work();
-			} finally {
-				out();
-			}
-		},
 		enter,
 		get inside() {
 			return inside;
