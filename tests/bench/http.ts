@@ -22,7 +22,7 @@ const ROUNDS = Number(process.env.BENCH_HTTP_RUNS ?? 15);
 /** GET / starts at most every GAP_MS (probe.ts): visitors, not a load test of their own. */
 const GAP_MS = Number(process.env.BENCH_PROBE_GAP_MS ?? 5);
 /** Bursts of 16 downloads at once, one after another, while GET / is measured. */
-const BURSTS = Number(process.env.BENCH_BURSTS ?? 5);
+const BURSTS = Number(process.env.BENCH_BURSTS ?? 10);
 
 /** A fresh database on the PostgreSQL server (BENCH_POSTGRES_URL), dropped afterwards. */
 async function benchDatabase(): Promise<{ url: string; drop(): Promise<void> } | null> {
