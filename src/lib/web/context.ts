@@ -18,7 +18,16 @@ export async function journeyContext(): Promise<JourneyContext> {
 }
 
 export function requestMeta(request: Request, clientAddress: string): RequestMeta {
-	return { ip: clientAddress || null, userAgent: request.headers.get('user-agent') };
+	const { headers } = request;
+	return {
+		ip: clientAddress || null,
+		userAgent: headers.get('user-agent'),
+		fetch: {
+			mode: headers.get('sec-fetch-mode'),
+			dest: headers.get('sec-fetch-dest'),
+			purpose: headers.get('sec-purpose') ?? headers.get('purpose'),
+		},
+	};
 }
 
 export function isSecure(): boolean {

@@ -35,7 +35,14 @@ import { validateEmailLink } from '../../../src/lib/server/requests/verification
 import { databases } from '../../helpers/db.ts';
 
 const content = readTrustContent('src/content');
-const meta = { ip: '203.0.113.9', userAgent: 'Vitest' };
+// A person's browser opening the page (link-visits.ts): what Chromium sends with a navigation.
+const meta = {
+	ip: '203.0.113.9',
+	userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/156.0.0.0 Safari/537.36',
+	fetch: { mode: 'navigate', dest: 'document', purpose: null },
+};
+/** A mail gateway's link scanner: an HTTP client with no fetch metadata. */
+const scanner = { ip: '198.51.100.7', userAgent: 'Mozilla/5.0 (compatible; MSIE 9.0)' };
 const SOC2 = 'soc2-type2-2025';
 
 describe.each(databases())('share links on %s', (backend) => {
@@ -192,6 +199,43 @@ describe.each(databases())('share links on %s', (backend) => {
 		expect(kinds).toEqual(
 			expect.arrayContaining(['created', 'opened', 'refused', 'verified', 'nda', 'granted']),
 		);
+	});
+
+	it('a scanner or unfurler fetching the link is not an open; the form sent counts the first', async () => {
+		const made = await newLink({ recipient: 'scanned@prospect.example' });
+		const before = (await emailsTo('rep@kestrel.example')).length;
+		const unfurl = { ip: '192.0.2.1', userAgent: 'Slackbot-LinkExpanding 1.0', fetch: meta.fetch };
+		expect((await openShareLink(ctx, made.token, scanner)).ok).toBe(true);
+		expect((await openShareLink(ctx, made.token, unfurl)).ok).toBe(true);
+		expect((await linkRow(made.id)).firstOpenedAt).toBeNull();
+		expect((await emailsTo('rep@kestrel.example')).length).toBe(before);
+		let activity = await getShareLinkActivity(handle.db, made.id);
+		expect(activity.filter((e) => e.kind === 'previewed').map((e) => e.text)).toEqual([
+			expect.stringContaining('by something other than a browser opening the page'),
+			expect.stringContaining('for a link preview or by a link scanner (Slackbot-LinkExpanding'),
+		]);
+		// An older browser without fetch metadata: its visit did not count, its form does.
+		const sent = await submitShareLinkForm(
+			ctx,
+			made.token,
+			prospect('scanned@prospect.example'),
+			scanner,
+		);
+		expect(sent.ok).toBe(true);
+		expect((await linkRow(made.id)).firstOpenedAt).not.toBeNull();
+		await submitShareLinkForm(ctx, made.token, prospect('scanned@prospect.example'), scanner);
+		await openShareLink(ctx, made.token, meta);
+		const repMails = (await emailsTo('rep@kestrel.example')).slice(before);
+		expect(repMails.map((e) => e.subject)).toEqual([
+			'Your share link for scanned@prospect.example was opened',
+		]);
+		activity = await getShareLinkActivity(handle.db, made.id);
+		expect(activity.filter((e) => e.kind === 'opened').map((e) => e.text)).toEqual([
+			expect.stringContaining(
+				'Opened (first time) from 198.51.100.7 (counted when its form was sent)',
+			),
+			'Opened from 203.0.113.9',
+		]);
 	});
 
 	it('emails the rep and tells Slack on the first open only', async () => {

@@ -4,6 +4,7 @@
  * stops the link and the download at once.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { type IncomingHttpHeaders, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -73,6 +74,29 @@ describe.each(databases())('share links over HTTP on %s', (backend) => {
 			redirect: 'manual',
 			headers: cookie ? { Cookie: cookie } : {},
 		});
+	/** A GET with exactly these headers: fetch() sets Sec-Fetch-Mode to "cors" on its own. */
+	const getAs = (path: string, headers: Record<string, string>) =>
+		new Promise<{ status: number; headers: IncomingHttpHeaders; text: string }>(
+			(resolve, reject) => {
+				request(`${server.url}${path}`, { headers }, (res) => {
+					let text = '';
+					res.setEncoding('utf8');
+					res.on('data', (chunk: string) => (text += chunk));
+					res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
+					res.on('error', reject);
+				})
+					.on('error', reject)
+					.end();
+			},
+		);
+	// What Chromium sends when a person opens a link (fetch() itself says mode "cors").
+	const BROWSER = {
+		'User-Agent':
+			'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36',
+		'Sec-Fetch-Mode': 'navigate',
+		'Sec-Fetch-Dest': 'document',
+		'Sec-Fetch-Site': 'none',
+	};
 
 	it('refuses a bad form with field errors and makes nothing', async () => {
 		const response = await formPost(
@@ -117,11 +141,22 @@ describe.each(databases())('share links over HTTP on %s', (backend) => {
 		expect(mail.text).toContain(linkPath);
 	});
 
+	it('a chat unfurler fetching the link is logged, not counted as an open', async () => {
+		const unfurl = await getAs(linkPath, {
+			'User-Agent': 'Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)',
+		});
+		expect(unfurl.status).toBe(200);
+		const activity = await (await get(`/admin/links/${linkId}`, cookies.sam)).text();
+		expect(activity).toContain('for a link preview or by a link scanner');
+		expect(activity).toContain('not counted as an open');
+		expect(activity).not.toContain('Opened');
+	});
+
 	it('the link page says what, by whom, until when, with a same-origin referrer policy', async () => {
-		const response = await get(linkPath);
+		const response = await getAs(linkPath, BROWSER);
 		expect(response.status).toBe(200);
-		expect(response.headers.get('referrer-policy')).toBe('same-origin');
-		const page = await response.text();
+		expect(response.headers['referrer-policy']).toBe('same-origin');
+		const page = response.text;
 		expect(page).toContain('sam Staff');
 		expect(page).toContain('SOC 2');
 		expect(page).toContain('value="buyer@prospect.example"');

@@ -117,7 +117,16 @@ export async function notifyDownload(
 
 export interface ShareLinkEvent {
 	at: Date;
-	kind: 'created' | 'opened' | 'refused' | 'verified' | 'nda' | 'granted' | 'download' | 'revoked';
+	kind:
+		| 'created'
+		| 'opened'
+		| 'previewed'
+		| 'refused'
+		| 'verified'
+		| 'nda'
+		| 'granted'
+		| 'download'
+		| 'revoked';
 	text: string;
 	copyId?: string;
 }
@@ -133,6 +142,11 @@ export async function getShareLinkActivity(
 		.from(auditEventsTable)
 		.where(eq(auditEventsTable.subject, `share-link:${linkId}`))
 		.orderBy(asc(auditEventsTable.seq));
+	const PREVIEWS: Record<string, string> = {
+		preview_bot: 'for a link preview or by a link scanner',
+		prefetch: 'ahead of time by a browser (prefetch)',
+		not_a_navigation: 'by something other than a browser opening the page',
+	};
 	const REFUSALS: Record<string, string> = {
 		wrong_recipient: 'an address the link is not for',
 		invalid: 'an address the link is not for',
@@ -148,7 +162,13 @@ export async function getShareLinkActivity(
 			events.push({
 				at: e.at,
 				kind: 'opened',
-				text: `Opened${d.first ? ' (first time)' : ''} from ${String(d.ip ?? 'an unknown address')}`,
+				text: `Opened${d.first ? ' (first time)' : ''} from ${String(d.ip ?? 'an unknown address')}${d.via === 'form' ? ' (counted when its form was sent)' : ''}`,
+			});
+		else if (e.type === 'share_link.previewed')
+			events.push({
+				at: e.at,
+				kind: 'previewed',
+				text: `Fetched ${PREVIEWS[String(d.why)] ?? 'by a machine'}${d.userAgent ? ` (${String(d.userAgent).slice(0, 80)})` : ''}: not counted as an open`,
 			});
 		else if (e.type === 'share_link.refused')
 			events.push({

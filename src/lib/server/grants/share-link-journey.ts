@@ -19,6 +19,7 @@ import {
 	setRequestState,
 } from '../requests/requests.ts';
 import { createGrant } from './grants.ts';
+import { classifyLinkVisit } from './link-visits.ts';
 import { notifyShareLinkOpened } from './share-link-activity.ts';
 import {
 	getShareLinkByToken,
@@ -58,37 +59,71 @@ async function viewOf(tx: Executor, link: ShareLink): Promise<SharedView> {
 	};
 }
 
-/** The link's GET: what is shared, by whom, until when. Logs the open; uses nothing up. */
+/**
+ * The link's GET: what is shared, by whom, until when. Logs the visit; uses nothing up. Only a
+ * person's visit (link-visits.ts) is an open that the rep hears of; a preview bot's, a mail
+ * scanner's or a prefetch is logged as such.
+ */
 export async function openShareLink(
 	ctx: JourneyContext,
 	token: string,
 	meta: RequestMeta,
 ): Promise<OpenShareLinkResult> {
 	const now = ctx.now ?? new Date();
+	const visit = classifyLinkVisit(meta);
 	return ctx.db.transaction(async (tx) => {
 		const link = await getShareLinkByToken(tx, token);
 		if (!link) return { ok: false, reason: 'invalid' };
 		const state = getShareLinkState(link, now);
 		if (state !== 'active') return { ok: false, reason: state };
-		// Only the first open wins this update, so the rep hears about it once.
-		const [first] = await tx
-			.update(shareLinksTable)
-			.set({ firstOpenedAt: now })
-			.where(and(eq(shareLinksTable.id, link.id), isNull(shareLinksTable.firstOpenedAt)))
-			.returning({ id: shareLinksTable.id });
-		await appendAuditEvent(tx, {
-			type: 'share_link.opened',
-			actor: 'anonymous',
-			subject: `share-link:${link.id}`,
-			data: {
-				ip: meta.ip,
-				userAgent: meta.userAgent?.slice(0, 200) ?? null,
-				first: Boolean(first),
-			},
-		});
-		if (first) await notifyShareLinkOpened(tx, ctx, link, now);
+		if (visit.person) await recordOpen(tx, ctx, link, meta, now, 'visit');
+		else
+			await appendAuditEvent(tx, {
+				type: 'share_link.previewed',
+				actor: 'anonymous',
+				subject: `share-link:${link.id}`,
+				data: {
+					ip: meta.ip,
+					userAgent: meta.userAgent?.slice(0, 200) ?? null,
+					why: visit.why,
+				},
+			});
 		return { ok: true, view: await viewOf(tx, link) };
 	});
+}
+
+/**
+ * Logs a person's open; the first one (`firstOpenedAt` still empty) tells the rep. `via`: the
+ * page's visit, or its form, which a person sent even if their visit did not look like one.
+ */
+async function recordOpen(
+	tx: Executor,
+	ctx: JourneyContext,
+	link: ShareLink,
+	meta: RequestMeta,
+	now: Date,
+	via: 'visit' | 'form',
+): Promise<void> {
+	// Only the first open wins this update, so the rep hears about it once.
+	const [first] = await tx
+		.update(shareLinksTable)
+		.set({ firstOpenedAt: now })
+		.where(and(eq(shareLinksTable.id, link.id), isNull(shareLinksTable.firstOpenedAt)))
+		.returning({ id: shareLinksTable.id });
+	// A form sent after a counted visit is not another open.
+	if (via === 'form' && !first) return;
+	await appendAuditEvent(tx, {
+		type: 'share_link.opened',
+		actor: 'anonymous',
+		subject: `share-link:${link.id}`,
+		data: {
+			ip: meta.ip,
+			userAgent: meta.userAgent?.slice(0, 200) ?? null,
+			first: Boolean(first),
+			...(via === 'form' ? { via } : {}),
+		},
+	});
+	if (first) await notifyShareLinkOpened(tx, ctx, link, now);
 }
 
 export interface ShareLinkEmailFormValues {
@@ -129,6 +164,9 @@ export async function submitShareLinkForm(
 	if (!link) return { ok: false, reason: 'invalid' };
 	const state = getShareLinkState(link, now);
 	if (state !== 'active') return { ok: false, reason: state };
+	// Someone filled in the form: a person opened the link, whatever their visit looked like.
+	if (link.firstOpenedAt === null)
+		await ctx.db.transaction((tx) => recordOpen(tx, ctx, link, meta, now, 'form'));
 	const view = await viewOf(ctx.db, link);
 	const parsed = requestFormSchema.safeParse({
 		...values,

@@ -18,6 +18,8 @@ export interface JourneyContext {
 export interface RequestMeta {
 	ip: string | null;
 	userAgent: string | null;
+	/** The browser's fetch metadata (Sec-Fetch-Mode, Sec-Fetch-Dest, Sec-Purpose), when sent. */
+	fetch?: { mode: string | null; dest: string | null; purpose: string | null };
 }
 
 export const trustCenterName = (ctx: JourneyContext) => `${ctx.companyName} Trust Center`;
