@@ -352,10 +352,13 @@ export const shareLinksTable = pgTable(
 		firstOpenedAt: timestamp('first_opened_at', { withTimezone: true }),
 		revokedAt: timestamp('revoked_at', { withTimezone: true }),
 		revokedBy: integer('revoked_by').references(() => usersTable.id),
+		/** The creating form's one-time key: the same form sent twice (reload, double click) makes one link. */
+		formKey: text('form_key'),
 		createdAt: createdAt(),
 	},
 	(t) => [
 		uniqueIndex('share_links_hash_idx').on(t.tokenHash),
+		uniqueIndex('share_links_form_key_idx').on(t.createdBy, t.formKey),
 		uniqueIndex('share_links_token_id_idx').on(t.tokenId),
 		index('share_links_created_by_idx').on(t.createdBy),
 	],

@@ -24,6 +24,7 @@ import {
 	getShareLinkByToken,
 	getShareLinkForStaff,
 	listShareLinks,
+	newFormKey,
 	revokeShareLink,
 	useShareLink,
 	type ShareLinkFormValues,
@@ -90,7 +91,7 @@ describe.each(databases())('share links on %s', (backend) => {
 	});
 	async function newLink(over: Partial<ShareLinkFormValues> = {}, rep = staff.rep) {
 		const made = await createShareLink(ctx, rep, form(over));
-		if (!made.ok) throw new Error(JSON.stringify(made.errors));
+		if (!made.ok) throw new Error(JSON.stringify(made));
 		return made;
 	}
 	const linkRow = async (id: number) =>
@@ -142,7 +143,36 @@ describe.each(databases())('share links on %s', (backend) => {
 	])('refuses %j with an error on %s', async (over, field) => {
 		const made = await createShareLink(ctx, staff.rep, form(over));
 		expect(made.ok).toBe(false);
-		if (!made.ok) expect(made.errors[field]).toMatch(/\w/);
+		if (!made.ok && 'errors' in made) expect(made.errors[field]).toMatch(/\w/);
+		else expect.unreachable(JSON.stringify(made));
+	});
+
+	it('the same form sent twice, even at once (a reload, a double click), makes one link and one email', async () => {
+		const key = newFormKey();
+		const sent = form({ recipient: 'twice@prospect.example', delivery: 'email', formKey: key });
+		const [a, b] = await Promise.all([
+			createShareLink(ctx, staff.rep, sent),
+			createShareLink(ctx, staff.rep, sent),
+		]);
+		const made = [a, b].find((r) => r.ok);
+		const again = [a, b].find((r) => !r.ok);
+		expect(made?.ok).toBe(true);
+		expect(again).toEqual({ ok: false, reason: 'already_created', id: made!.ok && made!.id });
+		expect(await createShareLink(ctx, staff.rep, sent)).toEqual(again);
+		expect(await emailsTo('twice@prospect.example')).toHaveLength(1);
+		const links = await handle.db
+			.select()
+			.from(shareLinksTable)
+			.where(eq(shareLinksTable.boundEmail, 'twice@prospect.example'));
+		expect(links).toHaveLength(1);
+		// Another form (a new key, or none) is another link; another rep's key is theirs.
+		expect((await createShareLink(ctx, staff.rep, { ...sent, formKey: newFormKey() })).ok).toBe(
+			true,
+		);
+		expect((await createShareLink(ctx, staff.other, sent)).ok).toBe(true);
+		expect(
+			(await createShareLink(ctx, staff.rep, form({ recipient: 'twice@prospect.example' }))).ok,
+		).toBe(true);
 	});
 
 	it('emails the link for the rep, with the rep as reply-to and named in the message', async () => {

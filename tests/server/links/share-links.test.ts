@@ -141,6 +141,31 @@ describe.each(databases())('share links over HTTP on %s', (backend) => {
 		expect(mail.text).toContain(linkPath);
 	});
 
+	it('the form sent again (a reload) makes no second link and says so', async () => {
+		const form = await (await get('/admin/links/new', cookies.sam)).text();
+		const formKey = /name="formKey" value="([A-Za-z0-9_-]+)"/.exec(form)![1]!;
+		const fields = {
+			formKey,
+			recipient: 'reload@prospect.example',
+			documents: 'soc2-type2-2025',
+			expiresInDays: '7',
+			maxUses: '1',
+			delivery: 'email',
+		};
+		const first = await formPost(site, '/admin/links/new', fields, cookies.sam);
+		expect(first.status).toBe(200);
+		const id = /\/admin\/links\/(\d+)/.exec(await first.text())![1];
+		const again = await formPost(site, '/admin/links/new', fields, cookies.sam);
+		expect(again.status).toBe(409);
+		const page = await again.text();
+		expect(page).toContain('This link was already created');
+		expect(page).toContain(`href="/admin/links/${id}"`);
+		expect(page).not.toMatch(/\/share\/[a-z2-7]+\.[a-z2-7]+/);
+		await waitForEmail(outbox, (e) => e.to === 'reload@prospect.example');
+		const listing = await (await get('/admin/links', cookies.sam)).text();
+		expect(listing.match(/reload@prospect\.example/g)).toHaveLength(1);
+	});
+
 	it('a chat unfurler fetching the link is logged, not counted as an open', async () => {
 		const unfurl = await getAs(linkPath, {
 			'User-Agent': 'Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)',

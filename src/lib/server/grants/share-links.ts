@@ -3,6 +3,7 @@
  * documents, expiring, with a use cap. The token is `<tokenId>.<secret>`; only the secret's
  * SHA-256 is stored and it is compared in constant time, so a database leak yields no usable link.
  */
+import { randomBytes } from 'node:crypto';
 import { and, desc, eq, gt, inArray, isNull, lt, sql } from 'drizzle-orm';
 import { z } from 'astro/zod';
 import type { Executor } from '../../../../db/client.ts';
@@ -78,7 +79,16 @@ export type ShareLinkFormValues = {
 	ndaOnFile: boolean;
 	ndaReference: string;
 	delivery: string;
+	/** The form's one-time key (newFormKey), when it came from the form: see createShareLink. */
+	formKey?: string;
 };
+
+/** A fresh key for one share-link form: 128 random bits. */
+export function newFormKey(): string {
+	return randomBytes(16).toString('base64url');
+}
+
+const FORM_KEY = /^[A-Za-z0-9_-]{16,64}$/;
 
 export function readShareLinkForm(form: FormData): ShareLinkFormValues {
 	return {
@@ -89,6 +99,10 @@ export function readShareLinkForm(form: FormData): ShareLinkFormValues {
 		ndaOnFile: form.get('ndaOnFile') === 'yes',
 		ndaReference: String(form.get('ndaReference') ?? ''),
 		delivery: String(form.get('delivery') ?? ''),
+		// Anything but a key this page could have made is ignored (the link is still made).
+		...(FORM_KEY.test(String(form.get('formKey') ?? ''))
+			? { formKey: String(form.get('formKey')) }
+			: {}),
 	};
 }
 
@@ -116,9 +130,15 @@ export const recipientLabel = (link: Pick<ShareLink, 'boundEmail' | 'boundDomain
 
 export type CreateShareLinkResult =
 	| { ok: true; id: number; token: string; url: string; emailed: boolean }
-	| { ok: false; errors: Record<string, string> };
+	| { ok: false; errors: Record<string, string> }
+	/** The same form was sent before (a reload, a double click): its link stands, nothing new. */
+	| { ok: false; reason: 'already_created'; id: number };
 
-/** Creates a link for the rep; the token is returned once and never stored. */
+/**
+ * Creates a link for the rep; the token is returned once and never stored. A form sent again with
+ * the same key makes no second link and no second email: the unique (rep, key) index decides, so
+ * two sends at once (a double click) make one link too.
+ */
 export async function createShareLink(
 	ctx: JourneyContext,
 	rep: User,
@@ -154,10 +174,24 @@ export async function createShareLink(
 				expiresAt,
 				maxUses: input.maxUses,
 				ndaOnFileReference: input.ndaOnFile ? input.ndaReference : null,
+				formKey: values.formKey ?? null,
 				createdAt: now,
 			})
+			.onConflictDoNothing({ target: [shareLinksTable.createdBy, shareLinksTable.formKey] })
 			.returning();
-		if (!link) throw new Error('Inserting the share link returned nothing');
+		if (!link) {
+			const [earlier] = await tx
+				.select({ id: shareLinksTable.id })
+				.from(shareLinksTable)
+				.where(
+					and(
+						eq(shareLinksTable.createdBy, rep.id),
+						eq(shareLinksTable.formKey, values.formKey ?? ''),
+					),
+				);
+			if (!earlier) throw new Error('Inserting the share link returned nothing');
+			return { ok: false, reason: 'already_created', id: earlier.id } as const;
+		}
 		await appendAuditEvent(tx, {
 			type: 'share_link.created',
 			actor: `user:${rep.id}`,
