@@ -133,20 +133,26 @@ describe.each(databases())('the staff queue on %s', (backend) => {
 	it('lists what waits for staff, oldest first, and finds it by email or company', async () => {
 		const first = await pendingRequest('a@initech.example', { company: 'Initech' });
 		const second = await pendingRequest('b@hooli.example', { company: 'Hooli 100%' });
-		const waiting = await listRequestQueue(handle.db, { state: 'pending', q: '' });
+		const waiting = (await listRequestQueue(handle.db, { state: 'pending', q: '' })).requests;
 		const ids = waiting.map((r) => r.id);
 		expect(ids.indexOf(first.requestId)).toBeLessThan(ids.indexOf(second.requestId));
 		expect(
-			(await listRequestQueue(handle.db, { state: 'pending', q: 'INITECH' })).map((r) => r.id),
+			(await listRequestQueue(handle.db, { state: 'pending', q: 'INITECH' })).requests.map(
+				(r) => r.id,
+			),
 		).toEqual([first.requestId]);
 		expect(
-			(await listRequestQueue(handle.db, { state: 'pending', q: 'b@hooli' })).map((r) => r.id),
+			(await listRequestQueue(handle.db, { state: 'pending', q: 'b@hooli' })).requests.map(
+				(r) => r.id,
+			),
 		).toEqual([second.requestId]);
 		// A typed % matches a percent sign, not everything.
 		expect(
-			(await listRequestQueue(handle.db, { state: 'all', q: '100%' })).map((r) => r.id),
+			(await listRequestQueue(handle.db, { state: 'all', q: '100%' })).requests.map((r) => r.id),
 		).toEqual([second.requestId]);
-		expect(await listRequestQueue(handle.db, { state: 'approved', q: 'initech' })).toEqual([]);
+		expect(
+			(await listRequestQueue(handle.db, { state: 'approved', q: 'initech' })).requests,
+		).toEqual([]);
 	});
 
 	it('approves with the documents, days and cap staff chose, and emails the reviewer', async () => {
@@ -199,10 +205,37 @@ describe.each(databases())('the staff queue on %s', (backend) => {
 		}
 	});
 
+	it('pages by request id in the list’s order, with the filter kept', async () => {
+		const made = [];
+		for (const who of ['p1', 'p2', 'p3'])
+			made.push((await pendingRequest(`${who}@pages.example`, { company: 'Pages Ltd' })).requestId);
+		const walk = async (state: 'pending' | 'all') => {
+			const seen: number[] = [];
+			let after: number | undefined;
+			for (let page = 0; page < 5; page++) {
+				const { requests, next } = await listRequestQueue(
+					handle.db,
+					{ state, q: 'pages.example', ...(after ? { after } : {}) },
+					2,
+				);
+				seen.push(...requests.map((r) => r.id));
+				if (next === null) return { seen, pages: page + 1 };
+				after = next;
+			}
+			throw new Error('no last page');
+		};
+		// Waiting requests: the longest-waiting first; any state: the newest first.
+		expect(await walk('pending')).toEqual({ seen: made, pages: 2 });
+		expect(await walk('all')).toEqual({ seen: [...made].reverse(), pages: 2 });
+		expect(readQueueFilter(new URLSearchParams('state=all&after=12'))).toMatchObject({ after: 12 });
+		expect(readQueueFilter(new URLSearchParams('after=-1'))).not.toHaveProperty('after');
+		expect(readQueueFilter(new URLSearchParams('after=1e3'))).not.toHaveProperty('after');
+	});
+
 	it('confirms an NDA-on-file claim: it stands for the click-through, the request still waits', async () => {
 		const { requestId, requesterId } = await pendingRequest('f@acme-msa.example', { claim: true });
 		expect(
-			(await listRequestQueue(handle.db, { state: 'pending', q: 'f@acme-msa' }))[0],
+			(await listRequestQueue(handle.db, { state: 'pending', q: 'f@acme-msa' })).requests[0],
 		).toMatchObject({
 			claimPending: true,
 		});

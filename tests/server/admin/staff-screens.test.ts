@@ -85,6 +85,12 @@ describe.each(databases())('the staff work screens on %s', (backend) => {
 		expect(queue).toContain('rex@initech.example');
 		const other = await (await get('/admin/requests?q=globex', cookies.sales)).text();
 		expect(other).not.toContain('rex@initech.example');
+		// A later page (after this request, oldest first) holds it no more, and leads back.
+		const later = await (
+			await get(`/admin/requests?q=initech&after=${requestId}`, cookies.sales)
+		).text();
+		expect(later).not.toContain('rex@initech.example');
+		expect(later).toContain('href="/admin/requests?state=pending&amp;q=initech">First page</a>');
 		const page = await (await get(`/admin/requests/${requestId}`, cookies.sales)).text();
 		expect(page).toContain('no approval rule matches initech.example');
 		expect(page).toContain('Accepted version');

@@ -2,7 +2,7 @@
  * The staff request queue: requests by state and text, one request with everything a person
  * needs to decide it, and the decision form read into values (or errors that say what to fix).
  */
-import { and, asc, desc, eq, ilike, inArray, or, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, ilike, inArray, lt, or, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../../../db/client.ts';
 import {
 	ACCESS_REQUEST_STATES,
@@ -24,6 +24,8 @@ export interface QueueFilter {
 	state: RequestState | 'all';
 	/** Part of the requester's email, name or company. */
 	q: string;
+	/** Continue after this request, in the list's order (the last one of the page before). */
+	after?: number;
 }
 
 export function readQueueFilter(params: URLSearchParams): QueueFilter {
@@ -34,15 +36,34 @@ export function readQueueFilter(params: URLSearchParams): QueueFilter {
 				? (state as QueueFilter['state'])
 				: 'pending',
 		q: (params.get('q') ?? '').trim().slice(0, 200),
+		...(/^[1-9]\d{0,15}$/.test(params.get('after') ?? '')
+			? { after: Number(params.get('after')) }
+			: {}),
 	};
 }
 
 /** `%` and `_` typed by staff match themselves, not any text. */
 const likeText = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
-export async function listRequestQueue(db: Executor, filter: QueueFilter) {
+/**
+ * One page of the queue, and where the next page starts (null: this was the last). Pages are cut
+ * by request id, not by offset: a request decided meanwhile does not shift the next page.
+ */
+export async function listRequestQueue(
+	db: Executor,
+	filter: QueueFilter,
+	pageSize = QUEUE_PAGE_SIZE,
+): Promise<{ requests: QueueRow[]; next: number | null }> {
+	// The longest-waiting first when working the queue; the newest first otherwise.
+	const oldestFirst = filter.state === 'pending';
 	const where: SQL[] = [];
 	if (filter.state !== 'all') where.push(eq(accessRequestsTable.state, filter.state));
+	if (filter.after)
+		where.push(
+			oldestFirst
+				? gt(accessRequestsTable.id, filter.after)
+				: lt(accessRequestsTable.id, filter.after),
+		);
 	if (filter.q) {
 		const text = likeText(filter.q);
 		where.push(
@@ -69,11 +90,10 @@ export async function listRequestQueue(db: Executor, filter: QueueFilter) {
 		.from(accessRequestsTable)
 		.innerJoin(requestersTable, eq(requestersTable.id, accessRequestsTable.requesterId))
 		.where(where.length ? and(...where) : undefined)
-		// The longest-waiting first when working the queue; the newest first otherwise.
-		.orderBy(
-			filter.state === 'pending' ? asc(accessRequestsTable.id) : desc(accessRequestsTable.id),
-		)
-		.limit(QUEUE_PAGE_SIZE);
+		.orderBy(oldestFirst ? asc(accessRequestsTable.id) : desc(accessRequestsTable.id))
+		.limit(pageSize + 1);
+	const more = rows.length > pageSize;
+	rows.length = Math.min(rows.length, pageSize);
 	const claims = rows.length
 		? await db
 				.select({ requestId: ndaClaimsTable.requestId })
@@ -88,7 +108,23 @@ export async function listRequestQueue(db: Executor, filter: QueueFilter) {
 					),
 				)
 		: [];
-	return rows.map((r) => ({ ...r, claimPending: claims.some((c) => c.requestId === r.id) }));
+	return {
+		requests: rows.map((r) => ({ ...r, claimPending: claims.some((c) => c.requestId === r.id) })),
+		next: more ? rows.at(-1)!.id : null,
+	};
+}
+
+export interface QueueRow {
+	id: number;
+	state: RequestState;
+	createdAt: Date;
+	updatedAt: Date;
+	documents: string[];
+	email: string;
+	name: string;
+	company: string | null;
+	title: string | null;
+	claimPending: boolean;
 }
 
 /** One request with its requester, NDA evidence or claim, the rule that decided, and why. */
