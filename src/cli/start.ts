@@ -4,6 +4,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -39,6 +40,10 @@ export async function start(): Promise<void> {
 	process.chdir(ROOT);
 	const content = readTrustContent(join(ROOT, 'src/content'), ROOT);
 
+	// Before anything else, and above all before a rebuild: a second `npm start` beside a running
+	// one would otherwise rebuild dist/ under it (Astro empties it first) and only then find the
+	// port taken.
+	await checkPortFree(config);
 	const handle = await createDatabase(
 		config.databaseUrl ? { url: config.databaseUrl } : { pgliteDir: config.pgliteDir },
 	);
@@ -63,6 +68,29 @@ export async function start(): Promise<void> {
 	} finally {
 		if (!served) await handle.close();
 	}
+}
+
+/** The listening failure in words that say what to do. */
+function listenError(error: NodeJS.ErrnoException, config: { host: string; port: number }): Error {
+	if (error.code === 'EADDRINUSE')
+		return new Error(
+			`PORT ${config.port} on ${config.host} is already in use; stop the other server or set PORT to another port`,
+		);
+	if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND')
+		return new Error(
+			`HOST "${config.host}" is not an address of this machine; use localhost or 0.0.0.0`,
+		);
+	return error;
+}
+
+/** Listens on the address for a moment: throws listenError's message if it cannot. */
+async function checkPortFree(config: { host: string; port: number }): Promise<void> {
+	const probe = createNetServer();
+	await new Promise<void>((resolve, reject) => {
+		probe.once('error', (error: NodeJS.ErrnoException) => reject(listenError(error, config)));
+		probe.listen(config.port, config.host, resolve);
+	});
+	await new Promise<void>((resolve) => probe.close(() => resolve()));
 }
 
 async function serve(
@@ -97,19 +125,7 @@ async function serve(
 	// The guard times bodies itself; the server's own whole-request limit must not cut it short.
 	server.requestTimeout = Math.max(server.requestTimeout, longestBodyTimeoutMs(config) + 10_000);
 	await new Promise<void>((resolve, reject) => {
-		server.once('error', (error: NodeJS.ErrnoException) => {
-			reject(
-				error.code === 'EADDRINUSE'
-					? new Error(
-							`PORT ${config.port} on ${config.host} is already in use; stop the other server or set PORT to another port`,
-						)
-					: error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND'
-						? new Error(
-								`HOST "${config.host}" is not an address of this machine; use localhost or 0.0.0.0`,
-							)
-						: error,
-			);
-		});
+		server.once('error', (error: NodeJS.ErrnoException) => reject(listenError(error, config)));
 		server.listen(config.port, config.host, resolve);
 	});
 	const local = `http://${config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host}:${config.port}`;

@@ -1,5 +1,6 @@
 /** The server as `npm start` runs it, over real HTTP, on the embedded database and on PostgreSQL. */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PDFDocument } from 'pdf-lib';
@@ -297,5 +298,29 @@ describe('npm start with a bad environment', () => {
 		expect(result.code).toBe(1);
 		expect(result.stderr.trim()).toMatch(message);
 		expect(result.stdout).not.toContain('Trustroom is serving');
+	});
+});
+
+describe('npm start beside a running server', () => {
+	it('stops at once on a port in use, before opening the database or building anything', async () => {
+		const taken = createNetServer();
+		await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+		const { port } = taken.address() as AddressInfo;
+		try {
+			const dir = join(tmp, 'port-taken');
+			const result = await runCli(['start'], {
+				PGLITE_DIR: dir,
+				HOST: '127.0.0.1',
+				PORT: String(port),
+			});
+			expect(result.code).toBe(1);
+			expect(result.stderr.trim()).toBe(
+				`trustroom: PORT ${port} on 127.0.0.1 is already in use; stop the other server or set PORT to another port`,
+			);
+			expect(result.stdout).not.toContain('Building the site');
+			expect(existsSync(dir)).toBe(false);
+		} finally {
+			await new Promise((resolve) => taken.close(resolve));
+		}
 	});
 });
