@@ -1,6 +1,14 @@
 /** Keeps dist/ in step with the sources: `npm start` and the test suite both call ensureBuild. */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import {
+	existsSync,
+	mkdirSync,
+	readdirSync,
+	readFileSync,
+	rmSync,
+	statSync,
+	writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { todayUtc } from '../lib/content/dates.ts';
@@ -10,17 +18,93 @@ export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** Builds the site when dist/ is missing, older than a source file, or from an earlier day. */
 export function ensureBuild(root = ROOT): void {
 	const entry = join(root, 'dist/server/entry.mjs');
-	const reason = buildReason(root, entry);
-	if (!reason) return;
-	console.log(`Building the site (${reason})…`);
-	const astro = join(root, 'node_modules/astro/bin/astro.mjs');
-	const result = spawnSync(process.execPath, [astro, 'build', '--silent'], {
-		cwd: root,
-		stdio: 'inherit',
-		env: { ...process.env, ASTRO_TELEMETRY_DISABLED: '1' },
+	if (!buildReason(root, entry)) return;
+	// One build at a time: two at once (two `npm start`s, a start beside the test suite) write the
+	// same dist/ and leave a mix of both. The second waits, then finds the build fresh.
+	withBuildLock(root, () => {
+		const reason = buildReason(root, entry);
+		if (!reason) return;
+		console.log(`Building the site (${reason})…`);
+		const astro = join(root, 'node_modules/astro/bin/astro.mjs');
+		const result = spawnSync(process.execPath, [astro, 'build', '--silent'], {
+			cwd: root,
+			stdio: 'inherit',
+			env: { ...process.env, ASTRO_TELEMETRY_DISABLED: '1' },
+		});
+		if (result.status !== 0)
+			throw new Error('the site build failed; the messages above say what to fix');
 	});
-	if (result.status !== 0)
-		throw new Error('the site build failed; the messages above say what to fix');
+}
+
+/** Longer than any build: past it, a holder still alive is reported, not waited for forever. */
+const LOCK_WAIT_MS = 15 * 60_000;
+
+/**
+ * Runs `work` holding the build lock of `root`: a directory made atomically, with the holder's
+ * pid inside. A lock whose holder is gone (killed mid-build) is taken over. Synchronous, as the
+ * build itself is: the caller has nothing else to do meanwhile.
+ */
+export function withBuildLock<T>(root: string, work: () => T, waitMs = LOCK_WAIT_MS): T {
+	const lock = join(root, 'node_modules/.cache/trustroom-build.lock');
+	mkdirSync(join(lock, '..'), { recursive: true });
+	const deadline = Date.now() + waitMs;
+	let announced = false;
+	for (;;) {
+		try {
+			mkdirSync(lock);
+			writeFileSync(join(lock, 'pid'), String(process.pid));
+			break;
+		} catch (error) {
+			if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+		}
+		const holder = lockHolder(lock);
+		// Gone mid-build, or gone between making the lock and writing its pid (seconds ago at most).
+		if (holder !== null ? !isAlive(holder) : ageMs(lock) > 10_000) {
+			rmSync(lock, { recursive: true, force: true });
+			continue;
+		}
+		if (Date.now() > deadline)
+			throw new Error(
+				`another build (process ${holder ?? 'unknown'}) has held ${lock} for over ${waitMs >= 60_000 ? `${Math.round(waitMs / 60_000)} minutes` : `${Math.round(waitMs / 1000)} s`}; stop it, or remove that directory if no build is running`,
+			);
+		if (!announced) {
+			console.log(`Waiting for another build of the site (process ${holder ?? 'starting'})…`);
+			announced = true;
+		}
+		Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+	}
+	try {
+		return work();
+	} finally {
+		rmSync(lock, { recursive: true, force: true });
+	}
+}
+
+/** The pid in the lock, or null while its holder has not written it yet. */
+function lockHolder(lock: string): number | null {
+	try {
+		const pid = Number(readFileSync(join(lock, 'pid'), 'utf8'));
+		return Number.isInteger(pid) && pid > 0 ? pid : null;
+	} catch {
+		return null;
+	}
+}
+
+function ageMs(path: string): number {
+	try {
+		return Date.now() - statSync(path).mtimeMs;
+	} catch {
+		return 0; // just removed: try again
+	}
+}
+
+function isAlive(pid: number): boolean {
+	try {
+		process.kill(pid, 0);
+		return true;
+	} catch (error) {
+		return (error as NodeJS.ErrnoException).code === 'EPERM';
+	}
 }
 
 function buildReason(root: string, entry: string): string | null {
