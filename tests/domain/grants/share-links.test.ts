@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../../../db/client.ts';
 import {
 	accessRequestsTable,
+	requestersTable,
 	auditEventsTable,
 	emailsTable,
 	grantsTable,
@@ -266,6 +267,50 @@ describe.each(databases())('share links on %s', (backend) => {
 			),
 			'Opened from 203.0.113.9',
 		]);
+	});
+
+	it('the same person confirming twice through a link (its older email opened late) is one use, one grant, their newer name', async () => {
+		const made = await newLink({
+			recipient: 'twice-confirmed@prospect.example',
+			ndaOnFile: true,
+			ndaReference: 'MSA-7',
+		});
+		const email = 'twice-confirmed@prospect.example';
+		const magicLinks = async () =>
+			(await emailsTo(email))
+				.filter((e) => e.template === 'verify-email')
+				.map((e) => /\/verify\?token=([A-Za-z0-9_-]{43})/.exec(e.text)![1]!);
+		await submitShareLinkForm(ctx, made.token, { ...prospect(email), name: 'Pat Typo' }, meta);
+		await submitShareLinkForm(ctx, made.token, { ...prospect(email), name: 'Pat Prospect' }, meta);
+		const [older, newer] = await magicLinks();
+		expect(await validateEmailLink(ctx, newer!, meta)).toMatchObject({ ok: true, next: 'portal' });
+		expect(await validateEmailLink(ctx, older!, meta)).toMatchObject({ ok: true, next: 'portal' });
+		expect((await linkRow(made.id)).uses).toBe(1);
+		const requests = await handle.db
+			.select()
+			.from(accessRequestsTable)
+			.where(eq(accessRequestsTable.shareLinkId, made.id))
+			.orderBy(asc(accessRequestsTable.id));
+		expect(requests.map((r) => r.state)).toEqual(['expired', 'approved']);
+		expect(requests[0]!.decisionNote).toBe(
+			`the same address already confirmed through this share link (request #${requests[1]!.id})`,
+		);
+		const grants = await handle.db
+			.select()
+			.from(grantsTable)
+			.where(eq(grantsTable.requesterId, requests[0]!.requesterId));
+		expect(grants).toHaveLength(1);
+		// Copies are stamped with the name from the newer form, not the one typed first.
+		const [who] = await handle.db
+			.select()
+			.from(requestersTable)
+			.where(eq(requestersTable.id, requests[0]!.requesterId));
+		expect(who?.name).toBe('Pat Prospect');
+		const activity = await getShareLinkActivity(handle.db, made.id);
+		expect(activity.map((e) => e.kind)).not.toContain('refused');
+		expect(activity.map((e) => e.text)).toContain(
+			`${email} confirmed again (an older email of theirs): not another use`,
+		);
 	});
 
 	it('emails the rep and tells Slack on the first open only', async () => {

@@ -182,6 +182,12 @@ export async function getShareLinkActivity(
 				kind: 'verified',
 				text: `${String(d.email)} confirmed their address (use ${String(d.uses)} of ${String(d.maxUses)})`,
 			});
+		else if (e.type === 'share_link.repeated')
+			events.push({
+				at: e.at,
+				kind: 'verified',
+				text: `${String(d.email)} confirmed again (an older email of theirs): not another use`,
+			});
 		else if (e.type === 'share_link.granted')
 			events.push({
 				at: e.at,

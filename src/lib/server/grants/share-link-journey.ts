@@ -3,7 +3,7 @@
  * by the ordinary magic link, then the NDA unless one is on file, then a grant without staff
  * review (the rep already decided). Only a verified use counts against the cap.
  */
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, asc, eq, isNull, ne, notInArray } from 'drizzle-orm';
 import type { Executor } from '../../../../db/client.ts';
 import { accessRequestsTable, shareLinksTable, usersTable } from '../../../../db/schema.ts';
 import { appendAuditEvent } from '../audit/audit.ts';
@@ -211,8 +211,44 @@ export async function continueShareLinkRequest(
 	const { request, requester } = await getRequestWithRequester(tx, requestId);
 	const linkId = request.shareLinkId;
 	if (linkId === null) throw new Error(`Request ${requestId} did not come through a share link`);
-	const [link] = await tx.select().from(shareLinksTable).where(eq(shareLinksTable.id, linkId));
+	// Locked: confirmations through one link take turns, so the check below sees the one before.
+	const [link] = await tx
+		.select()
+		.from(shareLinksTable)
+		.where(eq(shareLinksTable.id, linkId))
+		.for('update');
 	if (!link) throw new Error(`Request ${requestId} points at missing share link ${linkId}`);
+	// The same person confirming through this link again (they sent its form twice and opened the
+	// older email later) is not another use and gets no second grant: their first confirmation
+	// stands, and this request ends, pointing at it.
+	const [counted] = await tx
+		.select({ id: accessRequestsTable.id })
+		.from(accessRequestsTable)
+		.where(
+			and(
+				eq(accessRequestsTable.shareLinkId, linkId),
+				eq(accessRequestsTable.requesterId, requester.id),
+				ne(accessRequestsTable.id, requestId),
+				notInArray(accessRequestsTable.state, ['unverified', 'expired']),
+			),
+		)
+		.orderBy(asc(accessRequestsTable.id))
+		.limit(1);
+	if (counted) {
+		await setRequestState(tx, requestId, 'expired', now, {
+			decidedAt: now,
+			decisionNote: `the same address already confirmed through this share link (request #${counted.id})`,
+		});
+		await appendAuditEvent(tx, {
+			type: 'share_link.repeated',
+			actor: `requester:${requester.id}`,
+			subject: `share-link:${linkId}`,
+			data: { requestId, first: counted.id, email: requester.email },
+		});
+		const onFile =
+			link.ndaOnFileReference !== null || (await verifyNdaOnFile(tx, requester.id, now));
+		return onFile ? 'portal' : 'nda';
+	}
 	// The binding is checked again on the proven address (the form's check was before the proof).
 	const used = verifyShareLinkRecipient(link, requester.email)
 		? await useShareLink(tx, linkId, now)

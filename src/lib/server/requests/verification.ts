@@ -1,5 +1,5 @@
 /** The magic link: proves the requester owns the address, then opens their session. */
-import { eq } from 'drizzle-orm';
+import { and, eq, gt, ne } from 'drizzle-orm';
 import { accessRequestsTable, requestersTable } from '../../../../db/schema.ts';
 import { appendAuditEvent } from '../audit/audit.ts';
 import { createRequesterSession } from '../auth/requester-session.ts';
@@ -60,14 +60,28 @@ export async function validateEmailLink(
 			await setRequestState(tx, request.id, 'verified', now);
 			// The address's owner confirmed what this request says about them: from now on it is
 			// what copies are stamped with (never what an earlier, unconfirmed request claimed).
-			await tx
-				.update(requestersTable)
-				.set({
-					name: request.name ?? undefined,
-					company: request.company ?? undefined,
-					title: request.title,
-				})
-				.where(eq(requestersTable.id, request.requesterId));
+			// Unless they have since sent and confirmed a newer request: an older email opened late
+			// must not turn the name on their copies back to what they typed before.
+			const [newer] = await tx
+				.select({ id: accessRequestsTable.id })
+				.from(accessRequestsTable)
+				.where(
+					and(
+						eq(accessRequestsTable.requesterId, request.requesterId),
+						gt(accessRequestsTable.id, request.id),
+						ne(accessRequestsTable.state, 'unverified'),
+					),
+				)
+				.limit(1);
+			if (!newer)
+				await tx
+					.update(requestersTable)
+					.set({
+						name: request.name ?? undefined,
+						company: request.company ?? undefined,
+						title: request.title,
+					})
+					.where(eq(requestersTable.id, request.requesterId));
 		}
 		const sessionToken = await createRequesterSession(tx, request.requesterId, now);
 		await appendAuditEvent(tx, {
