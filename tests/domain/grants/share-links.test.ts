@@ -141,6 +141,7 @@ describe.each(databases())('share links on %s', (backend) => {
 		[{ maxUses: 'lots' }, 'maxUses'],
 		[{ ndaOnFile: true, ndaReference: ' ' }, 'ndaReference'],
 		[{ recipient: '@prospect.example', delivery: 'email' }, 'delivery'],
+		[{ recipient: '@gmail.com' }, 'recipient'],
 	])('refuses %j with an error on %s', async (over, field) => {
 		const made = await createShareLink(ctx, staff.rep, form(over));
 		expect(made.ok).toBe(false);

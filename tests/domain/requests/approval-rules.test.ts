@@ -114,6 +114,33 @@ describe.each(databases())('approval rules on %s', (backend) => {
 		expect(tested.ok && (tested.decision.rule?.domainPattern ?? null)).toBe(pattern);
 	});
 
+	it('never approves free mail by a rule; takes "@acme.com"; says what to type', async () => {
+		expect(await createApprovalRule(handle.db, { domainPattern: 'Gmail.com', action: 'approve' }, 'user:1')).toEqual({
+			ok: false,
+			field: 'action',
+			error: 'gmail.com is a free email provider where anyone can get an address, so a rule cannot approve it; choose review or deny',
+		});
+		const deny = await createApprovalRule(handle.db, { domainPattern: 'yahoo.com', action: 'deny' }, 'user:1');
+		expect(deny.ok).toBe(true);
+		const at = await createApprovalRule(handle.db, { domainPattern: ' @Delta.example ', action: 'review' }, 'user:1');
+		expect(at).toMatchObject({ ok: true, rule: { domainPattern: 'delta.example' } });
+		expect(await createApprovalRule(handle.db, { domainPattern: '  ', action: 'review' }, 'user:1')).toEqual({
+			ok: false,
+			field: 'domainPattern',
+			error: 'give the domain the rule is for, such as example.com or *.example.com',
+		});
+		expect(await createApprovalRule(handle.db, { domainPattern: 'x.example', action: 'review', priority: -5 }, 'user:1')).toEqual({
+			ok: false,
+			field: 'priority',
+			error: '--priority must be a whole number from 0 to 100000',
+		});
+		// A rule made before this check still approves no free-mail address.
+		await handle.db.insert(approvalRulesTable).values({ domainPattern: 'outlook.com', action: 'approve', priority: 0 });
+		expect(await testApprovalDomain(handle.db, 'outlook.com')).toMatchObject({
+			decision: { action: 'review', rule: null, why: 'outlook.com is a free email provider, so a person must check who this is' },
+		});
+	}); // prettier-ignore
+
 	it('says why a domain goes to review: free mail, or no rule', async () => {
 		expect(await testApprovalDomain(handle.db, 'gmail.com')).toMatchObject({
 			decision: { why: 'gmail.com is a free email provider, so a person must check who this is' },

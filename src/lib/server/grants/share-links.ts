@@ -22,7 +22,7 @@ import { enqueueEmail } from '../mail/outbox.ts';
 import { constantTimeEqual, sha256 } from '../platform/crypto.ts';
 import { emailAddress, emailDomain, fieldErrors, singleLine } from '../platform/input.ts';
 import { type JourneyContext, siteLink, trustCenterName } from '../requests/context.ts';
-import { isValidDomainPattern } from '../requests/policy.ts';
+import { FREE_MAIL_DOMAINS, isValidDomainPattern } from '../requests/policy.ts';
 import { getDocumentTitles, listRequestableDocuments } from '../requests/requests.ts';
 
 export type ShareLink = typeof shareLinksTable.$inferSelect;
@@ -148,6 +148,9 @@ export async function createShareLink(
 	const errors = parsed.success ? {} : fieldErrors(parsed.error);
 	const recipient = parseRecipient(values.recipient.trim().toLowerCase());
 	if (!recipient.ok) errors.recipient ??= recipient.error;
+	// Anyone can get an address there: a link for the whole domain would be a link for anyone.
+	else if (recipient.domain && FREE_MAIL_DOMAINS.has(recipient.domain))
+		errors.recipient ??= `${recipient.domain} is a free email provider where anyone can get an address; give the person's own address (name@${recipient.domain}) instead`;
 	const offered = await listRequestableDocuments(ctx.db);
 	if (values.documents.some((slug) => !offered.some((d) => d.slug === slug)))
 		errors.documents ??= 'Pick documents from the list';

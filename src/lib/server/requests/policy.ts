@@ -58,7 +58,9 @@ export function getPolicyDecision(
 		.filter((r) => !r.expiresAt || r.expiresAt > now)
 		.sort((a, b) => a.priority - b.priority || a.id - b.id)
 		.find((r) => domainMatches(r.domainPattern, domain));
-	if (rule)
+	// A free-mail address is never approved by a rule (rules that would are refused when made;
+	// this holds for any made before that check).
+	if (rule && !(rule.action === 'approve' && FREE_MAIL_DOMAINS.has(domain)))
 		return {
 			action: rule.action,
 			rule,
@@ -114,7 +116,13 @@ function checkRuleInput(
 	input: ApprovalRuleInput,
 	labels: Record<'priority' | 'grantDays' | 'downloadCap', string> = CLI_LABELS,
 ): { error: string; field: RuleField } | null {
-	if (!isValidDomainPattern(input.domainPattern.trim().toLowerCase()))
+	const pattern = normalPattern(input.domainPattern);
+	if (pattern === '')
+		return {
+			field: 'domainPattern',
+			error: 'give the domain the rule is for, such as example.com or *.example.com',
+		};
+	if (!isValidDomainPattern(pattern))
 		return {
 			field: 'domainPattern',
 			error: `"${input.domainPattern}" is not a domain pattern; use example.com or *.example.com`,
@@ -123,6 +131,12 @@ function checkRuleInput(
 		return {
 			field: 'action',
 			error: `the action must be approve, review or deny, not "${input.action}"`,
+		};
+	// Anyone can get an address there: approving the domain would approve the whole world.
+	if (input.action === 'approve' && FREE_MAIL_DOMAINS.has(pattern))
+		return {
+			field: 'action',
+			error: `${pattern} is a free email provider where anyone can get an address, so a rule cannot approve it; choose review or deny`,
 		};
 	for (const field of ['priority', 'grantDays', 'downloadCap'] as const) {
 		const value = input[field];
@@ -134,14 +148,17 @@ function checkRuleInput(
 		)
 			return {
 				field,
-				error: `${labels[field]} must be a whole number${field === 'priority' ? '' : ' of at least 1'}`,
+				error: `${labels[field]} must be a whole number from ${least} to 100000`,
 			};
 	}
 	return null;
 }
 
+/** The pattern as stored: trimmed, lower case, without the "@" of "@example.com". */
+const normalPattern = (pattern: string) => pattern.trim().toLowerCase().replace(/^@/, '');
+
 const ruleValues = (input: ApprovalRuleInput) => ({
-	domainPattern: input.domainPattern.trim().toLowerCase(),
+	domainPattern: normalPattern(input.domainPattern),
 	action: input.action as PolicyAction,
 	priority: input.priority ?? 100,
 	grantDays: input.grantDays ?? null,
