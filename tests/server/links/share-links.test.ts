@@ -271,6 +271,12 @@ describe.each(databases())('share links over HTTP on %s', (backend) => {
 		const download = await formPost(site, '/portal/download/soc2-type2-2025.pdf', {}, prospect);
 		expect(download.status).toBe(403);
 		expect(await download.text()).toContain('Your access was withdrawn');
+		// The portal says so too, instead of "nothing yet" beside "approved".
+		const portal = await (await get('/portal', prospect)).text();
+		expect(portal).toMatch(/Your access was withdrawn on .*: downloads are no longer possible/);
+		expect(portal).not.toContain('Nothing yet');
+		expect(portal).toContain('Approved; that access has ended');
+		expect(portal).not.toContain('<button class="button" type="submit">Download');
 		const page = await (await get(`/admin/links/${linkId}`, cookies.sam)).text();
 		expect(page).toContain('Revoked: the link and its access ended');
 	});

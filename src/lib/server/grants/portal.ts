@@ -79,6 +79,7 @@ export async function getPortal(db: Database, requesterId: number, now = new Dat
 			createdAt: grant.createdAt,
 			expiresAt: grant.expiresAt,
 			revoked: grant.revokedAt !== null,
+			revokedAt: grant.revokedAt,
 			expired: grant.expiresAt <= now,
 			downloadCap: grant.downloadCap,
 			downloadsLeft:
