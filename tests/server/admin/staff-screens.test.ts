@@ -92,7 +92,9 @@ describe.each(databases())('the staff work screens on %s', (backend) => {
 		expect(later).not.toContain('rex@initech.example');
 		expect(later).toContain('href="/admin/requests?state=pending&amp;q=initech">First page</a>');
 		const page = await (await get(`/admin/requests/${requestId}`, cookies.sales)).text();
+		expect(page).toContain('<dt>Approval rules</dt>');
 		expect(page).toContain('no approval rule matches initech.example');
+		expect(page.match(/no approval rule matches initech\.example/g)).toHaveLength(1);
 		expect(page).toContain('Accepted version');
 	});
 
