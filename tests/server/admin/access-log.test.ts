@@ -176,6 +176,16 @@ describe.each(databases())('the access log on %s', (backend) => {
 		const typed = new FormData();
 		typed.append('copyId', copyId.toLowerCase());
 		expect(await (await trace('admin', typed)).text()).toContain(`Copy ${copyId}`);
+		// As read off paper or a screenshot: no dash, spaces, an en dash.
+		for (const spelling of [
+			copyId.replace('-', ''),
+			` ${copyId.replace('-', ' ')} `,
+			copyId.replace('-', '–'),
+		]) {
+			const form = new FormData();
+			form.append('copyId', spelling);
+			expect(await (await trace('admin', form)).text(), spelling).toContain(`Copy ${copyId}`);
+		}
 		const unknown = new FormData();
 		unknown.append('copyId', 'ZZZZ-ZZZ2');
 		const refused = await trace('admin', unknown);

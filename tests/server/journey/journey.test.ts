@@ -282,6 +282,7 @@ describe.each(databases())('the requester journey on %s', (backend) => {
 		await response.arrayBuffer();
 		const page = await (await get(`/verify/${copyId.toLowerCase()}`)).text();
 		expect(page).toContain('Genuine.');
+		expect(await (await get(`/verify/${copyId.replace('-', '')}`)).text()).toContain('Genuine.');
 		expect(page).toContain('No: superseded by the SOC 2 Type II report 2025');
 		if (backend.name === 'pglite') await server.stop();
 		const traced = await runCli(['trace', '--id', copyId.toLowerCase()], env);

@@ -2,7 +2,7 @@
 import type { Database } from '../../../../db/client.ts';
 import { appendAuditEvent } from '../audit/audit.ts';
 import { sha256Hex } from '../platform/crypto.ts';
-import { COPY_ID_PATTERN } from '../watermark/copy-id.ts';
+import { normalizeCopyId } from '../watermark/copy-id.ts';
 import { readCopyId } from '../watermark/trace.ts';
 import { getCopy } from './copies.ts';
 
@@ -24,8 +24,6 @@ export type TraceResult =
 			copyId: string | null;
 	  };
 
-const WHOLE_COPY_ID = new RegExp(`^${COPY_ID_PATTERN.source}$`);
-
 /** Finds who received a copy; every trace is logged (who looked, for which copy). */
 export async function traceCopy(
 	db: Database,
@@ -43,8 +41,9 @@ export async function traceCopy(
 		copyId = found.copyId;
 		source = found.source;
 	} else {
-		copyId = (input.copyId ?? '').trim().toUpperCase();
-		if (!WHOLE_COPY_ID.test(copyId)) return { ok: false, reason: 'not_a_copy_id', copyId: null };
+		const typed = normalizeCopyId(input.copyId ?? '');
+		if (!typed) return { ok: false, reason: 'not_a_copy_id', copyId: null };
+		copyId = typed;
 	}
 	const copy = await getCopy(db, copyId);
 	await db.transaction((tx) =>

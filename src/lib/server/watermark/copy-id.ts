@@ -16,3 +16,13 @@ export function generateCopyId(): string {
 	const code = generateCode(8, COPY_ID_ALPHABET);
 	return `${code.slice(0, 4)}-${code.slice(4)}`;
 }
+
+/**
+ * A copy id as people type it (lower case, spaces, no dash, an en dash from a document) in the
+ * one spelling it is stored in, or null when it cannot be one.
+ */
+export function normalizeCopyId(typed: string): string | null {
+	const code = typed.toUpperCase().replace(/[\s\-‐-―]/g, '');
+	if (!/^[A-HJKMNP-TV-Z2-9]{8}$/.test(code)) return null;
+	return `${code.slice(0, 4)}-${code.slice(4)}`;
+}
