@@ -57,7 +57,7 @@ export async function start(): Promise<void> {
 		if (content.company.demo && (await countDocumentVersions(handle.db)) === 0) {
 			const seeded = await seedDemo(handle.db, content);
 			console.log(
-				`Seeded the demo: ${seeded.created.map((d) => `${d.slug} (${d.pages} pages)`).join(', ')}.`,
+				`Seeded the demo: ${seeded.created.map((d) => `${d.slug} (${d.pages} ${d.pages === 1 ? 'page' : 'pages'})`).join(', ')}.`,
 			);
 		}
 		// No admin yet: a one-time link to make one, never a password in the log.

@@ -170,9 +170,15 @@ describe.each(databases())('documents on %s', (backend) => {
 			.from(documentVersionsTable)
 			.where(eq(documentVersionsTable.id, before!.id));
 		expect(old?.supersededBy).toBe(created.id);
+		const listed = await listDocuments(handle.db);
+		expect(listed.find((d) => d.slug === 'pentest-summary-2026')).toMatchObject({
+			versionId: created.id,
+			// The document's second upload, whatever ids other documents' versions took.
+			revision: 2,
+		});
 		expect(
-			(await listDocuments(handle.db)).find((d) => d.slug === 'pentest-summary-2026')?.versionId,
-		).toBe(created.id);
+			listed.filter((d) => d.slug !== 'pentest-summary-2026' && d.versionId).map((d) => d.revision),
+		).toEqual(listed.filter((d) => d.slug !== 'pentest-summary-2026' && d.versionId).map(() => 1));
 	});
 
 	it('records every change in an intact audit chain', async () => {

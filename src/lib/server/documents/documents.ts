@@ -2,7 +2,7 @@
  * Documents and their versions. The bytes of every version live only in the database: never in
  * public/, the repository or dist/.
  */
-import { and, desc, eq, gt, isNull, ne } from 'drizzle-orm';
+import { and, desc, eq, gt, isNull, ne, sql } from 'drizzle-orm';
 import type { Database, Executor } from '../../../../db/client.ts';
 import { documentsTable, documentVersionsTable, usersTable } from '../../../../db/schema.ts';
 import { appendAuditEvent } from '../audit/audit.ts';
@@ -134,6 +134,10 @@ export async function listDocuments(db: Database) {
 			byteLength: documentVersionsTable.byteLength,
 			sha256: documentVersionsTable.sha256,
 			createdAt: documentVersionsTable.createdAt,
+			// Which upload of the document this is (1 for the first): ids count every document's.
+			revision: sql<number>`(select count(*)::int from ${documentVersionsTable} as earlier
+				where earlier.document_id = ${documentsTable.id}
+				and earlier.id <= ${documentVersionsTable.id})`,
 		})
 		.from(documentsTable)
 		.leftJoin(
