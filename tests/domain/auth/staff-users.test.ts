@@ -76,7 +76,16 @@ describe.each(databases())('staff accounts on %s', (backend) => {
 			password: 'a new long passphrase',
 			confirm: 'a new long passphrase',
 		});
-		expect(wrong).toMatchObject({ ok: false, errors: { current: expect.any(String) } });
+		expect(wrong).toMatchObject({
+			ok: false,
+			errors: { current: 'Your current password is not right. Type it again.' },
+		});
+		const empty = await changePassword(handle.db, people.sam!.user, {
+			current: '',
+			password: 'a new long passphrase',
+			confirm: 'a new long passphrase',
+		});
+		expect(empty).toEqual({ ok: false, errors: { current: 'Type your current password' } });
 		const weak = await changePassword(handle.db, people.sam!.user, {
 			current: people.sam!.password,
 			password: 'password1234',

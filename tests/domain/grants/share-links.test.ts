@@ -177,6 +177,19 @@ describe.each(databases())('share links on %s', (backend) => {
 		).toBe(true);
 	});
 
+	it('names every field that is wrong at once, the NDA reference too', async () => {
+		const made = await createShareLink(
+			ctx,
+			staff.rep,
+			form({ recipient: 'not an address', maxUses: '0', ndaOnFile: true, ndaReference: '' }),
+		);
+		expect(made.ok === false && 'errors' in made && Object.keys(made.errors).sort()).toEqual([
+			'maxUses',
+			'ndaReference',
+			'recipient',
+		]);
+	});
+
 	it('emails the link for the rep, with the rep as reply-to and named in the message', async () => {
 		await newLink({ recipient: 'mailme@prospect.example', delivery: 'email' });
 		const [mail] = await emailsTo('mailme@prospect.example');

@@ -33,6 +33,7 @@ export async function changePassword(
 		.from(usersTable)
 		.where(eq(usersTable.id, user.id));
 	if (!row) throw new Error(`user ${user.id} vanished`);
+	if (!values.current) return { ok: false, errors: { current: 'Type your current password' } };
 	if (!(await verifyPasswordHash(row.passwordHash, values.current)))
 		return {
 			ok: false,

@@ -33,43 +33,39 @@ export const MAX_SHARE_LINK_USES = 100;
 
 const DOMAIN = /^@?([a-z0-9.-]+)$/;
 
-export const shareLinkFormSchema = z
-	.object({
-		recipient: z
-			.string()
-			.transform((value) => value.trim().toLowerCase())
-			.pipe(z.string().min(1, { error: 'Recipient is required: an address or @company.com' })),
-		documents: z
-			.array(z.string().regex(/^[a-z0-9-]{1,100}$/, { error: 'Pick documents from the list' }))
-			.min(1, { error: 'Pick at least one document' })
-			.max(50),
-		expiresInDays: z.coerce
-			.number({ error: 'Expires in must be a number of days' })
-			.int({ error: 'Expires in must be a whole number of days' })
-			.min(1, { error: 'Expires in must be at least 1 day' })
-			.max(MAX_SHARE_LINK_DAYS, {
-				error: `Expires in must be at most ${MAX_SHARE_LINK_DAYS} days`,
-			}),
-		maxUses: z.coerce
-			.number({ error: 'Uses must be a number' })
-			.int({ error: 'Uses must be a whole number' })
-			.min(1, { error: 'Uses must be at least 1' })
-			.max(MAX_SHARE_LINK_USES, { error: `Uses must be at most ${MAX_SHARE_LINK_USES}` }),
-		ndaOnFile: z.boolean(),
-		ndaReference: z.string().transform((value) => value.trim()),
-		delivery: z.enum(['copy', 'email'], { error: 'Choose how the link reaches the prospect' }),
-	})
-	.superRefine((value, ctx) => {
-		if (value.ndaOnFile) {
-			const ref = singleLine('NDA reference', 200).safeParse(value.ndaReference);
-			if (!ref.success)
-				ctx.addIssue({
-					code: 'custom',
-					path: ['ndaReference'],
-					message: 'Give the reference of the NDA on file (such as "MSA-2025-014"), or untick it',
-				});
-		}
-	});
+export const shareLinkFormSchema = z.object({
+	recipient: z
+		.string()
+		.transform((value) => value.trim().toLowerCase())
+		.pipe(z.string().min(1, { error: 'Recipient is required: an address or @company.com' })),
+	documents: z
+		.array(z.string().regex(/^[a-z0-9-]{1,100}$/, { error: 'Pick documents from the list' }))
+		.min(1, { error: 'Pick at least one document' })
+		.max(50),
+	expiresInDays: z.coerce
+		.number({ error: 'Expires in must be a number of days' })
+		.int({ error: 'Expires in must be a whole number of days' })
+		.min(1, { error: 'Expires in must be at least 1 day' })
+		.max(MAX_SHARE_LINK_DAYS, {
+			error: `Expires in must be at most ${MAX_SHARE_LINK_DAYS} days`,
+		}),
+	maxUses: z.coerce
+		.number({ error: 'Uses must be a number' })
+		.int({ error: 'Uses must be a whole number' })
+		.min(1, { error: 'Uses must be at least 1' })
+		.max(MAX_SHARE_LINK_USES, { error: `Uses must be at most ${MAX_SHARE_LINK_USES}` }),
+	ndaOnFile: z.boolean(),
+	ndaReference: z.string().transform((value) => value.trim()),
+	delivery: z.enum(['copy', 'email'], { error: 'Choose how the link reaches the prospect' }),
+});
+
+/** Checked beside the schema, not after it: every field's error shows at once. */
+function ndaReferenceError(values: ShareLinkFormValues): string | null {
+	if (!values.ndaOnFile) return null;
+	return singleLine('NDA reference', 200).safeParse(values.ndaReference.trim()).success
+		? null
+		: 'Give the reference of the NDA on file (such as "MSA-2025-014"), or untick it';
+}
 
 export type ShareLinkFormValues = {
 	recipient: string;
@@ -146,6 +142,8 @@ export async function createShareLink(
 ): Promise<CreateShareLinkResult> {
 	const parsed = shareLinkFormSchema.safeParse(values);
 	const errors = parsed.success ? {} : fieldErrors(parsed.error);
+	const ndaReference = ndaReferenceError(values);
+	if (ndaReference) errors.ndaReference ??= ndaReference;
 	const recipient = parseRecipient(values.recipient.trim().toLowerCase());
 	if (!recipient.ok) errors.recipient ??= recipient.error;
 	// Anyone can get an address there: a link for the whole domain would be a link for anyone.
