@@ -184,7 +184,7 @@ describe.each(databases())('npm start on %s', (backend) => {
 			const html = await page.text();
 			expect(html).toContain('First Admin (admin)');
 			expect(html).toMatch(/Audit log intact: \d+ events/);
-			expect(html).toMatch(/v\d+: 63 pages/);
+			expect(html).toContain('63 pages, ');
 		});
 
 		it('replaces a cookie planted before sign-in with a new session (no fixation)', async () => {

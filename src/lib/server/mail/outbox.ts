@@ -216,6 +216,10 @@ export async function enqueueEmail<T extends EmailTemplate>(
 			}),
 			idempotencyKey,
 			replyTo: input.replyTo ?? null,
+			// Due from now, in the sender's clock and precision: PostgreSQL's now() is the transaction's
+			// start in microseconds, and a sender that ran within the same millisecond compared it with
+			// a JavaScript time cut to the millisecond and found the email not yet due.
+			nextAttemptAt: new Date(),
 		})
 		// The same key twice is the same email (a retried request): keep the first.
 		.onConflictDoNothing({ target: emailsTable.idempotencyKey })
