@@ -106,6 +106,7 @@ describeInBrowser('a rep’s share link in Chromium', () => {
 			// Chromium send a real Origin, or the origin check refuses it.
 			await buyerPage.getByRole('button', { name: 'Email me a confirmation link' }).click();
 			await buyerPage.getByRole('heading', { name: 'Check your email' }).waitFor();
+			await buyerPage.getByText('Check your spam folder').waitFor();
 			await confirmEmail(buyerPage, await magicLink(outbox, BUYER.email), '/nda');
 			await acceptNda(buyerPage, BUYER);
 			await buyerPage.getByRole('heading', { name: 'Your documents' }).waitFor();

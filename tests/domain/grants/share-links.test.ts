@@ -327,6 +327,25 @@ describe.each(databases())('share links on %s', (backend) => {
 		);
 	});
 
+	it('shows a prospect viewing the page again and again as one row, every view still logged', async () => {
+		const made = await newLink({ recipient: 'reloads@prospect.example' });
+		for (let i = 0; i < 4; i++) await openShareLink(ctx, made.token, meta);
+		await openShareLink(ctx, made.token, { ...meta, ip: '192.0.2.44' });
+		const opened = (await getShareLinkActivity(handle.db, made.id)).filter(
+			(e) => e.kind === 'opened',
+		);
+		expect(opened.map((e) => e.text)).toEqual([
+			'Opened (first time) from 203.0.113.9',
+			expect.stringMatching(/^Opened again from 203\.0\.113\.9, 3 times \(last .+\)$/),
+			'Opened from 192.0.2.44',
+		]);
+		const logged = await handle.db
+			.select()
+			.from(auditEventsTable)
+			.where(eq(auditEventsTable.subject, `share-link:${made.id}`));
+		expect(logged.filter((e) => e.type === 'share_link.opened')).toHaveLength(5);
+	});
+
 	it('emails the rep and tells Slack on the first open only', async () => {
 		const made = await newLink({ recipient: '@firstopen.example' });
 		const before = (await emailsTo('rep@kestrel.example')).length;

@@ -154,17 +154,32 @@ export async function getShareLinkActivity(
 		used_up: 'the link was used up',
 		revoked: 'the link was revoked',
 	};
+	// Repeat views from one address, one after another, are one row: a prospect reloading the page
+	// (or coming back to it) is not news six times over. Every view stays in the audit log.
+	type Repeat = { event: ShareLinkEvent; ip: string; count: number; lastAt: Date };
+	let repeat = null as Repeat | null;
 	for (const e of audit) {
 		const d = e.data;
+		const ip = String(d.ip ?? 'an unknown address');
+		const open = repeat as Repeat | null;
+		if (e.type === 'share_link.opened' && !d.first && open?.ip === ip) {
+			open.count++;
+			open.lastAt = e.at;
+			open.event.text = `Opened again from ${ip}, ${open.count} times (last ${formatDateTime(open.lastAt)})`;
+			continue;
+		}
+		repeat = null;
 		if (e.type === 'share_link.created')
 			events.push({ at: e.at, kind: 'created', text: `Created for ${String(d.recipient)}` });
-		else if (e.type === 'share_link.opened')
-			events.push({
+		else if (e.type === 'share_link.opened') {
+			const event: ShareLinkEvent = {
 				at: e.at,
 				kind: 'opened',
-				text: `Opened${d.first ? ' (first time)' : ''} from ${String(d.ip ?? 'an unknown address')}${d.via === 'form' ? ' (counted when its form was sent)' : ''}`,
-			});
-		else if (e.type === 'share_link.previewed')
+				text: `Opened${d.first ? ' (first time)' : ''} from ${ip}${d.via === 'form' ? ' (counted when its form was sent)' : ''}`,
+			};
+			events.push(event);
+			if (!d.first) repeat = { event, ip, count: 1, lastAt: e.at };
+		} else if (e.type === 'share_link.previewed')
 			events.push({
 				at: e.at,
 				kind: 'previewed',
