@@ -185,6 +185,10 @@ describe.each(databases())('npm start on %s', (backend) => {
 			expect(html).toContain('First Admin (admin)');
 			expect(html).toMatch(/Audit log intact: \d+ events/);
 			expect(html).toContain('63 pages, ');
+			// The report status leads with what needs doing: a gap, when there is one.
+			expect(html).toMatch(
+				/<p class="notice (ok|bad|info)">(Gap in coverage: nothing covers|The report is current|Bridged|Stale|No SOC 2)/,
+			);
 		});
 
 		it('replaces a cookie planted before sign-in with a new session (no fixation)', async () => {
