@@ -2,7 +2,7 @@
  * One way to open the database: postgres.js when a URL is given, else PGlite in a directory
  * (or in memory, for tests). Both speak PostgreSQL and share one schema and one migrations folder.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
@@ -12,6 +12,7 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
+import { tryPidLock } from '../src/lib/server/platform/pid-lock.ts';
 import * as schema from './schema.ts';
 
 export type Schema = typeof schema;
@@ -153,61 +154,25 @@ export async function migrateDatabase(handle: DatabaseHandle): Promise<void> {
 function acquireDirectoryLock(dir: string): () => void {
 	const lockPath = `${dir}.lock`;
 	mkdirSync(dirname(lockPath), { recursive: true });
-	for (let attempt = 0; attempt < 2; attempt++) {
-		try {
-			const fd = openSync(lockPath, 'wx');
-			writeSync(fd, `${process.pid}\n`);
-			closeSync(fd);
-			let released = false;
-			const release = () => {
-				if (released) return;
-				released = true;
-				process.off('exit', release);
-				try {
-					if (readFileSync(lockPath, 'utf8').trim() === String(process.pid)) unlinkSync(lockPath);
-				} catch {
-					// Already gone: nothing to release.
-				}
-			};
-			process.on('exit', release);
-			return release;
-		} catch (error) {
-			if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-			const holder = Number.parseInt(readFileSafe(lockPath), 10);
-			if (Number.isInteger(holder) && holder > 0 && isProcessAlive(holder)) {
-				const who = holder === process.pid ? 'this process' : `process ${holder}`;
-				throw new DatabaseLockedError(
-					`The embedded database in ${dir} is already open in ${who}. Stop that process (or use it), ` +
-						`or set DATABASE_URL to a PostgreSQL server to run several processes. ` +
-						`If no Trustroom process is running, delete ${lockPath}.`,
-				);
-			}
-			// The holder died without cleaning up: the lock is stale, take it over.
-			try {
-				unlinkSync(lockPath);
-			} catch {
-				// Another process removed it first; the next attempt decides.
-			}
-		}
+	const lock = tryPidLock(lockPath);
+	if (!lock.ok) {
+		if (lock.holder === null)
+			throw new DatabaseLockedError(
+				`Could not lock ${dir}: another process keeps taking ${lockPath}.`,
+			);
+		const who = lock.holder === process.pid ? 'this process' : `process ${lock.holder}`;
+		throw new DatabaseLockedError(
+			`The embedded database in ${dir} is already open in ${who}. Stop that process (or use it), ` +
+				`or set DATABASE_URL to a PostgreSQL server to run several processes. ` +
+				`If no Trustroom process is running, delete ${lockPath}.`,
+		);
 	}
-	throw new DatabaseLockedError(`Could not lock ${dir}: another process keeps taking ${lockPath}.`);
-}
-
-function readFileSafe(path: string): string {
-	try {
-		return readFileSync(path, 'utf8');
-	} catch {
-		return '';
-	}
-}
-
-function isProcessAlive(pid: number): boolean {
-	try {
-		process.kill(pid, 0);
-		return true;
-	} catch (error) {
-		return (error as NodeJS.ErrnoException).code === 'EPERM';
-	}
+	const release = () => {
+		process.off('exit', release);
+		lock.release();
+	};
+	process.on('exit', release);
+	return release;
 }
 
 function redactUrl(url: string): string {

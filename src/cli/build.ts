@@ -1,17 +1,10 @@
 /** Keeps dist/ in step with the sources: `npm start` and the test suite both call ensureBuild. */
 import { spawnSync } from 'node:child_process';
-import {
-	existsSync,
-	mkdirSync,
-	readdirSync,
-	readFileSync,
-	rmSync,
-	statSync,
-	writeFileSync,
-} from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { todayUtc } from '../lib/content/dates.ts';
+import { tryPidLock } from '../lib/server/platform/pid-lock.ts';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -40,70 +33,32 @@ export function ensureBuild(root = ROOT): void {
 const LOCK_WAIT_MS = 15 * 60_000;
 
 /**
- * Runs `work` holding the build lock of `root`: a directory made atomically, with the holder's
- * pid inside. A lock whose holder is gone (killed mid-build) is taken over. Synchronous, as the
- * build itself is: the caller has nothing else to do meanwhile.
+ * Runs `work` holding the build lock of `root` (a pid lock, taken over when its holder died),
+ * waiting for another build to finish first. Synchronous, as the build itself is: the caller has
+ * nothing else to do meanwhile.
  */
 export function withBuildLock<T>(root: string, work: () => T, waitMs = LOCK_WAIT_MS): T {
-	const lock = join(root, 'node_modules/.cache/trustroom-build.lock');
-	mkdirSync(join(lock, '..'), { recursive: true });
+	const path = join(root, 'node_modules/.cache/trustroom-build.lock');
+	mkdirSync(dirname(path), { recursive: true });
 	const deadline = Date.now() + waitMs;
 	let announced = false;
-	for (;;) {
-		try {
-			mkdirSync(lock);
-			writeFileSync(join(lock, 'pid'), String(process.pid));
-			break;
-		} catch (error) {
-			if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-		}
-		const holder = lockHolder(lock);
-		// Gone mid-build, or gone between making the lock and writing its pid (seconds ago at most).
-		if (holder !== null ? !isAlive(holder) : ageMs(lock) > 10_000) {
-			rmSync(lock, { recursive: true, force: true });
-			continue;
-		}
+	let lock = tryPidLock(path);
+	while (!lock.ok) {
 		if (Date.now() > deadline)
 			throw new Error(
-				`another build (process ${holder ?? 'unknown'}) has held ${lock} for over ${waitMs >= 60_000 ? `${Math.round(waitMs / 60_000)} minutes` : `${Math.round(waitMs / 1000)} s`}; stop it, or remove that directory if no build is running`,
+				`another build (process ${lock.holder ?? 'unknown'}) has held ${path} for over ${waitMs >= 60_000 ? `${Math.round(waitMs / 60_000)} minutes` : `${Math.round(waitMs / 1000)} s`}; stop it, or remove that file if no build is running`,
 			);
 		if (!announced) {
-			console.log(`Waiting for another build of the site (process ${holder ?? 'starting'})…`);
+			console.log(`Waiting for another build of the site (process ${lock.holder ?? 'unknown'})…`);
 			announced = true;
 		}
 		Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+		lock = tryPidLock(path);
 	}
 	try {
 		return work();
 	} finally {
-		rmSync(lock, { recursive: true, force: true });
-	}
-}
-
-/** The pid in the lock, or null while its holder has not written it yet. */
-function lockHolder(lock: string): number | null {
-	try {
-		const pid = Number(readFileSync(join(lock, 'pid'), 'utf8'));
-		return Number.isInteger(pid) && pid > 0 ? pid : null;
-	} catch {
-		return null;
-	}
-}
-
-function ageMs(path: string): number {
-	try {
-		return Date.now() - statSync(path).mtimeMs;
-	} catch {
-		return 0; // just removed: try again
-	}
-}
-
-function isAlive(pid: number): boolean {
-	try {
-		process.kill(pid, 0);
-		return true;
-	} catch (error) {
-		return (error as NodeJS.ErrnoException).code === 'EPERM';
+		lock.release();
 	}
 }
 

@@ -2,7 +2,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { withBuildLock } from '../../src/cli/build.ts';
 
@@ -42,17 +42,17 @@ describe('the build lock', () => {
 	it('takes over the lock of a process that died holding it', () => {
 		const root = join(tmp, 'dead');
 		const lock = join(root, 'node_modules/.cache/trustroom-build.lock');
-		mkdirSync(lock, { recursive: true });
+		mkdirSync(dirname(lock), { recursive: true });
 		const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']);
-		writeFileSync(join(lock, 'pid'), gone.stdout.toString());
+		writeFileSync(lock, gone.stdout.toString());
 		expect(withBuildLock(root, () => 'built', 1_000)).toBe('built');
 	});
 
 	it('says who holds it when a live holder outlasts the wait', () => {
 		const root = join(tmp, 'busy');
 		const lock = join(root, 'node_modules/.cache/trustroom-build.lock');
-		mkdirSync(lock, { recursive: true });
-		writeFileSync(join(lock, 'pid'), String(process.pid));
+		mkdirSync(dirname(lock), { recursive: true });
+		writeFileSync(lock, String(process.pid));
 		expect(() => withBuildLock(root, () => 'never', 300)).toThrow(
 			`another build (process ${process.pid}) has held ${lock} for over 0 s`,
 		);
